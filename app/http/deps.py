@@ -1,0 +1,117 @@
+"""Typed dependencies shared by the edges: settings, sessions, the clock, the signed-in staff member."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.audit.service import Actor
+from app.core.clock import utcnow
+from app.core.database import Database
+from app.core.security import read_token
+from app.core.settings import Settings
+from app.people.models import Role, StaffAccount
+from app.people.scope import StaffScope
+
+STAFF_AUDIENCE = "staff"
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def get_session(database: Annotated[Database, Depends(get_database)]) -> AsyncIterator[AsyncSession]:
+    # The route commits (the edge owns the transaction); whatever it leaves uncommitted is rolled back.
+    async with database.sessionmaker() as session:
+        yield session
+
+
+def get_now() -> datetime:
+    return utcnow()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+_oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+_UNAUTHORIZED = HTTPException(
+    status_code=status.HTTP_401_UNAUTHORIZED,
+    detail={"code": "unauthorized", "message": "登录已失效，请重新登录"},
+    headers={"WWW-Authenticate": "Bearer"},
+)
+
+
+class CurrentStaffContext:
+    """The signed-in staff account, what it may see, and how its actions are audited."""
+
+    def __init__(self, account: StaffAccount, request: Request) -> None:
+        self.account = account
+        area = account.area
+        village_id = area.id if area.level == "village" else area.parent_id if area.level == "grid" else None
+        self.scope = StaffScope(
+            staff_id=account.id,
+            role=Role(account.role),
+            area_id=area.id,
+            area_level=area.level,
+            department_id=account.department_id,
+            team=account.team,
+            village_id=village_id,
+        )
+        self.actor = Actor(
+            kind="staff",
+            id=account.id,
+            role=account.role,
+            ip=request.client.host if request.client else None,
+            request_id=getattr(request.state, "request_id", None),
+        )
+
+    @property
+    def role(self) -> Role:
+        return self.scope.role
+
+
+async def get_current_staff(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_oauth2)],
+) -> CurrentStaffContext:
+    claims = read_token(token, audience=STAFF_AUDIENCE, secret=settings.secret_key) if token else None
+    if not claims or not str(claims.get("sub", "")).isdigit():
+        raise _UNAUTHORIZED
+    account = await session.scalar(
+        select(StaffAccount)
+        .options(selectinload(StaffAccount.area))
+        .where(StaffAccount.id == int(claims["sub"]))
+    )
+    if account is None or not account.is_active:
+        raise _UNAUTHORIZED
+    return CurrentStaffContext(account, request)
+
+
+CurrentStaff = Annotated[CurrentStaffContext, Depends(get_current_staff)]
+
+
+def require_roles(*roles: Role) -> object:
+    """A dependency that lets only `roles` through (403 for the rest)."""
+
+    async def check(staff: CurrentStaff) -> CurrentStaffContext:
+        if staff.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, {"code": "forbidden", "message": "无权执行此操作"})
+        return staff
+
+    return Depends(check)

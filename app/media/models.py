@@ -1,0 +1,50 @@
+"""Stored photos (one row per distinct content) and their attachment to reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.database import Base
+from app.core.models import TimestampMixin
+
+
+class Media(TimestampMixin, Base):
+    __tablename__ = "media"
+    __table_args__ = (
+        CheckConstraint(
+            "check_status IN ('pending','pass','review','risky','unchecked')", name="check_status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(40))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int | None] = mapped_column()
+    height: Mapped[int | None] = mapped_column()
+    wechat_media_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    check_status: Mapped[str] = mapped_column(String(10), default="pending")
+    check_trace_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    checked_at: Mapped[datetime | None] = mapped_column()
+    hidden: Mapped[bool] = mapped_column(default=False)
+    uploaded_by_villager_id: Mapped[int | None] = mapped_column(ForeignKey("villagers.id"))
+    uploaded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+
+
+class ReportMedia(Base):
+    __tablename__ = "report_media"
+    __table_args__ = (
+        UniqueConstraint("report_id", "media_id", "purpose"),
+        CheckConstraint("purpose IN ('report','progress','result')", name="purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10), default="report")
+    position: Mapped[int] = mapped_column(default=0)
+    timeline_event_id: Mapped[int | None] = mapped_column(ForeignKey("timeline_events.id"))
