@@ -16,6 +16,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-suite-only-01234567
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core import migrate
@@ -109,9 +110,13 @@ def database(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession])
 
 
 @pytest.fixture
-async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    application = create_app(settings, database)
-    transport = httpx.ASGITransport(app=application)
+def app(settings: Settings, database: Database) -> FastAPI:
+    return create_app(settings, database)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 

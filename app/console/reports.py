@@ -101,11 +101,7 @@ async def get_report(report_id: int, staff: CurrentStaff, session: SessionDep, n
     media = await repository.media_of(session, report.id)
     return ReportDetail.model_validate(
         {
-            **{
-                k: getattr(report, k)
-                for k in ReportDetail.model_fields
-                if hasattr(report, k) and k != "timeline"
-            },
+            **_columns(report, ReportDetail.model_fields),
             **_item(report, category, now),
             "timeline": [TimelineItem.model_validate(e, from_attributes=True) for e in timeline],
             "media": [

@@ -56,6 +56,7 @@ class RequestContextMiddleware:
             log.info(
                 "request",
                 extra={
+                    "request_id": request_id,
                     "method": scope["method"],
                     "route": route,
                     "status": status,

@@ -87,6 +87,7 @@ async def submit_report(session: AsyncSession, *, data: NewReport, actor: Actor,
     _add_timeline(
         session, report, action="submit", actor=actor, now=now, message="您的反映已提交，等待村(社区)审核"
     )
+    await session.flush()
     return report
 
 
