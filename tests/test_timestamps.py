@@ -1,4 +1,4 @@
-"""Timestamps are stored in UTC and come back exact and aware on both databases, across the county's midnight."""
+"""UTC in storage, exact and aware on the way back, on both databases, across the county's midnight."""
 
 from __future__ import annotations
 
@@ -68,6 +68,6 @@ async def test_round_trip_on_sqlite(tmp_path):
 
 
 async def test_naive_datetimes_are_refused(session):
-    session.add(AuditEntry(at=datetime(2026, 1, 1, 12, 0), action="t", target_type="t", target_id="x"))  # noqa: DTZ001
+    session.add(AuditEntry(at=datetime(2026, 1, 1, 12, 0), action="t", target_type="t", target_id="x"))
     with pytest.raises(Exception, match="naive"):
         await session.flush()

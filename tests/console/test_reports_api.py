@@ -152,7 +152,7 @@ async def test_overdue_filter_uses_the_deadlines(world, app, client, session):
     c, reports = world
     admin = await factories.staff(session, role="admin", area=c.county)
     headers = await factories.staff_token(client, admin)
-    # An hour after submission: the unreviewed ones missed their 30 minutes, the accepted ones have 23 hours left.
+    # An hour after submission: the unreviewed missed their 30 minutes; the accepted have 23 hours left.
     app.dependency_overrides[get_now] = lambda: NOW + timedelta(hours=1)
     res = await client.get("/api/v1/reports", headers=headers, params={"overdue": "true"})
     overdue = {reports[k] for k in ("home_grid", "home_other_grid", "far")}

@@ -1,4 +1,4 @@
-"""Transitions against PostgreSQL: each one writes status, deadlines, timeline and audit together — or nothing."""
+"""Transitions on PostgreSQL: status, deadlines, timeline and audit are written together, or nothing is."""
 
 from __future__ import annotations
 
