@@ -1,4 +1,4 @@
-"""The `suishoupai` command: serve, migrate, create-admin, seed-demo, job run."""
+"""The `suishoupai` command: serve, migrate, create-admin, seed-demo, job run, scheduler."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import asyncio
 import getpass
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from app.core.clock import ensure_utc, utcnow
 from app.core.database import Database
 from app.core.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from scheduler.runner import RunResult
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -118,13 +122,15 @@ def _cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _run_job(settings: Settings, name: str, now: datetime) -> dict[str, int]:
+async def _run_job(settings: Settings, name: str, now: datetime) -> RunResult:
+    from app import models as _models  # noqa: F401  (every mapper configured before the first query)
     from scheduler.jobs import JOBS
-    from scheduler.registry import JobContext
+    from scheduler.runner import run_once
 
     db = Database(settings.database_url)
     try:
-        return await JOBS[name].run(JobContext(database=db, settings=settings, now=now))
+        # Through the runner, like the scheduler: the job's lock, and a row in job_runs.
+        return await run_once(JOBS[name], database=db, settings=settings, now=now)
     finally:
         await db.dispose()
 
@@ -140,8 +146,23 @@ def _cmd_job(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         print("--now 应为带时区的 ISO-8601 时间，例如 2026-12-03T10:00:00+08:00", file=sys.stderr)
         return 2
-    counts = asyncio.run(_run_job(settings, args.name, now))
-    print(" ".join(f"{k}={v}" for k, v in counts.items()) or "done")
+    result = asyncio.run(_run_job(settings, args.name, now))
+    if result.outcome == "failed":
+        print(f"任务失败：{result.error}", file=sys.stderr)
+        return 1
+    if result.outcome == "skipped":
+        print(f"任务未运行：{result.error}", file=sys.stderr)
+        return 0
+    print(" ".join(f"{k}={v}" for k, v in result.counts.items()) or "done")
+    return 0
+
+
+def _cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from app.core.logging import configure_logging
+    from scheduler.process import serve
+
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))
     return 0
 
 
@@ -170,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("name")
     run.add_argument("--now", help="the time the job runs at (ISO-8601 with offset)")
     run.set_defaults(func=_cmd_job)
+    sched = sub.add_parser("scheduler", help="run the scheduler as its own process (until SIGTERM)")
+    sched.set_defaults(func=_cmd_scheduler)
     return parser
 
 

@@ -8,14 +8,28 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import models as _models  # noqa: F401  (every mapper configured before the first query)
+from app.console import actions as console_actions
+from app.console import audit as console_audit
 from app.console import auth as console_auth
+from app.console import jobs as console_jobs
+from app.console import notifications as console_notifications
+from app.console import organisation as console_organisation
 from app.console import reports as console_reports
+from app.console import staff as console_staff
+from app.console import supervision as console_supervision
+from app.console import wechat_messages as console_wechat_messages
 from app.core.database import Database
 from app.core.logging import configure_logging
 from app.core.settings import Settings, get_settings
 from app.http import health
+from app.http.deps import routes_without_role_check
 from app.http.errors import install_error_handlers
 from app.http.middleware import RequestContextMiddleware
+from miniprogram_api.router import router as miniprogram_router
+from wechat_callbacks.routes import router as wechat_callbacks_router
+
+# The only console endpoints anyone may call unauthenticated.
+PUBLIC_CONSOLE_ROUTES = {"/api/v1/auth/token"}
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -26,7 +40,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.is_sqlite:
             settings.media_dir.mkdir(parents=True, exist_ok=True)
+        # The in-process scheduler (single machine); tests never start it, they run jobs with `now`.
+        scheduler = None
+        if settings.scheduler_enabled and settings.app_env != "test":
+            from scheduler.service import Scheduler
+
+            scheduler = Scheduler(database=app.state.database, settings=settings)
+            scheduler.start()
         yield
+        if scheduler is not None:
+            await scheduler.stop()
         if owns_database:
             await app.state.database.dispose()
 
@@ -43,6 +66,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     application.include_router(health.router)
     application.include_router(console_auth.router)
     application.include_router(console_reports.router)
+    application.include_router(miniprogram_router)
+    application.include_router(console_actions.router)
+    application.include_router(console_notifications.router)
+    application.include_router(console_supervision.router)
+    application.include_router(console_staff.router)
+    application.include_router(console_audit.router)
+    application.include_router(console_organisation.router)
+    application.include_router(console_jobs.router)
+    application.include_router(console_wechat_messages.router)
+    application.include_router(wechat_callbacks_router)
+    missing = routes_without_role_check(application, prefix="/api/v1/", public=PUBLIC_CONSOLE_ROUTES)
+    if missing:
+        raise RuntimeError(f"console endpoints without a role declaration: {missing}")
     return application
 
 

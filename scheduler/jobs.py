@@ -1,5 +1,13 @@
-"""Imports the modules that register jobs, so that `JOBS` is complete wherever it is read."""
+"""Imports the modules that register jobs, so that `JOBS` is complete wherever it is read.
 
+The scheduler schedules every job here that has `every_seconds` or `cron`; a new job module only needs
+its import below.
+"""
+
+from scheduler import calendar_jobs as _calendar_jobs  # noqa: F401  (registers its jobs)
+from scheduler import media_jobs as _media_jobs  # noqa: F401  (registers its jobs)
+from scheduler import outbox_jobs as _outbox_jobs  # noqa: F401  (registers its jobs)
+from scheduler import sla_jobs as _sla_jobs  # noqa: F401  (registers its jobs)
 from scheduler.registry import JOBS
 
 __all__ = ["JOBS"]

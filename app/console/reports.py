@@ -1,27 +1,34 @@
-"""The console's report list and detail, limited to the caller's area and role."""
+"""The console's work queues, report detail and badge counts — always inside the caller's scope."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from app.areas.models import Area
+from app.audit import service as audit
 from app.categories.models import Category
 from app.core.errors import InvalidInput, NotFound
-from app.http.deps import CurrentStaff, NowDep, SessionDep
+from app.http.deps import ALL_STAFF, CurrentStaffContext, NowDep, SessionDep, SettingsDep, allow
 from app.http.pagination import Page, decode_cursor, encode_cursor
+from app.people.models import Role
 from app.people.scope import report_condition
 from app.reports import repository
-from app.reports.models import Report
-from app.reports.repository import ReportFilters, is_overdue
-from app.reports.schemas import CategoryRef, MediaItem, ReportDetail, ReportListItem, TimelineItem
-from app.reports.workflow import STATUS_LABELS, Status
+from app.reports.export import write_ledger
+from app.reports.repository import ReportFilters
+from app.reports.schemas import ReportDetail, ReportListItem
+
+from .report_views import detail_of, list_item
 
 router = APIRouter(prefix="/api/v1/reports", tags=["console: reports"])
+StaffAny = Annotated[CurrentStaffContext, allow(*ALL_STAFF)]
 
 StatusParam = Literal[
     "submitted",
@@ -35,37 +42,26 @@ StatusParam = Literal[
     "published",
     "forwarded",
 ]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Handlers and grid workers see their own cases; exporting the ledger is for the units that keep it.
+EXPORTERS = (Role.admin, Role.supervisor, Role.village_secretary, Role.intake_cadre, Role.department_staff)
+QueueParam = Literal["mine", "new", "overdue", "key_supervision", "pending_decision"]
 
 
-_DERIVED = frozenset({"category", "status_label", "overdue", "timeline", "media"})
-
-
-def _columns(report: Report, fields: Iterable[str]) -> dict[str, object]:
-    return {k: getattr(report, k) for k in fields if k not in _DERIVED}
-
-
-def _item(report: Report, category: Category, now: datetime) -> dict[str, object]:
-    return {
-        **_columns(report, ReportListItem.model_fields),
-        "status_label": STATUS_LABELS[Status(report.status)],
-        "category": CategoryRef(id=category.id, code=category.code, name=category.name, kind=category.kind),
-        "overdue": is_overdue(report, now),
-    }
-
-
-@router.get("", response_model=Page[ReportListItem])
-async def list_reports(
-    staff: CurrentStaff,
+async def build_filters(
     session: SessionDep,
-    now: NowDep,
+    staff: StaffAny,
     status: Annotated[list[StatusParam] | None, Query()] = None,
     kind: Literal["problem", "praise", "alert"] | None = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     area: Annotated[int | None, Query(ge=1)] = None,
+    assignee: Annotated[int | None, Query(ge=1, description="assigned staff account id")] = None,
     overdue: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> Page[ReportListItem]:
+    queue: Annotated[QueueParam | None, Query(description="a preset work queue")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=50, description="text: description, number, address")
+    ] = None,
+) -> ReportFilters:
     area_row = None
     if area is not None:
         area_row = await session.get(Area, area)
@@ -75,46 +71,107 @@ async def list_reports(
         select(Category.id).where(Category.code == category)
     ):
         raise InvalidInput("类别不存在", field="category")
+    return ReportFilters(
+        status=list(status or []),
+        kind=kind,
+        category=category,
+        area=area_row,
+        overdue=overdue,
+        assignee_staff_id=assignee,
+        queue=queue,
+        text=q,
+        me=staff.scope,
+    )
+
+
+@router.get("", response_model=Page[ReportListItem])
+async def list_reports(
+    staff: StaffAny,
+    session: SessionDep,
+    now: NowDep,
+    filters: Annotated[ReportFilters, Depends(build_filters)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[ReportListItem]:
     rows = await repository.list_reports(
         session,
         scope=report_condition(staff.scope),
-        filters=ReportFilters(
-            status=list(status or []), kind=kind, category=category, area=area_row, overdue=overdue
-        ),
+        filters=filters,
         now=now,
         limit=limit + 1,
         before_id=decode_cursor(cursor),
     )
-    items = [ReportListItem.model_validate(_item(r, c, now)) for r, c in rows[:limit]]
+    items = [ReportListItem.model_validate(list_item(r, c, now)) for r, c in rows[:limit]]
     return Page(items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)
 
 
+class Counts(BaseModel):
+    by_status: dict[str, int]
+    overdue: int
+    key_supervision: int
+    total: int
+
+
+@router.get("/counts", response_model=Counts)
+async def counts(
+    staff: StaffAny,
+    session: SessionDep,
+    now: NowDep,
+    filters: Annotated[ReportFilters, Depends(build_filters)],
+) -> Counts:
+    """Badge numbers for the same filters as the list."""
+    result = await repository.count_reports(
+        session, scope=report_condition(staff.scope), filters=filters, now=now
+    )
+    return Counts(**result)
+
+
+@router.get(
+    "/export.xlsx",
+    response_class=StreamingResponse,
+    responses={200: {"content": {XLSX: {}}, "description": "the filtered ledger as XLSX"}},
+)
+async def export_ledger(
+    staff: Annotated[CurrentStaffContext, allow(*EXPORTERS)],
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    filters: Annotated[ReportFilters, Depends(build_filters)],
+) -> StreamingResponse:
+    """The filtered list as the ledger (台账), streamed: the file is built on disk, not in memory."""
+    out = await write_ledger(
+        session, scope=report_condition(staff.scope), filters=filters, now=now, tz=settings.tz
+    )
+    audit.record(
+        session,
+        actor=staff.actor,
+        action="report.export",
+        target_type="report",
+        target_id="*",
+        at=now,
+        details={"filters": {k: v for k, v in asdict(filters).items() if k not in ("area", "me") and v}},
+    )
+    await session.commit()
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            while block := out.read(64 * 1024):
+                yield block
+        finally:
+            out.close()
+
+    filename = f"台账_{now.astimezone(settings.tz):%Y%m%d%H%M}.xlsx"
+    return StreamingResponse(
+        chunks(),
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
 @router.get("/{report_id}", response_model=ReportDetail)
-async def get_report(report_id: int, staff: CurrentStaff, session: SessionDep, now: NowDep) -> ReportDetail:
+async def get_report(report_id: int, staff: StaffAny, session: SessionDep, now: NowDep) -> ReportDetail:
     report = await repository.get_scoped(session, scope=report_condition(staff.scope), report_id=report_id)
     if report is None:
         # Out of scope and nonexistent look the same: ids must not leak what exists elsewhere.
         raise NotFound("工单不存在", field="report_id")
-    category = await session.get(Category, report.category_id)
-    assert category is not None
-    timeline = await repository.timeline_of(session, report.id)
-    media = await repository.media_of(session, report.id)
-    return ReportDetail.model_validate(
-        {
-            **_columns(report, ReportDetail.model_fields),
-            **_item(report, category, now),
-            "timeline": [TimelineItem.model_validate(e, from_attributes=True) for e in timeline],
-            "media": [
-                MediaItem(
-                    id=m.id,
-                    purpose=rm.purpose,
-                    mime_type=m.mime_type,
-                    size_bytes=m.size_bytes,
-                    sha256=m.sha256,
-                    check_status=m.check_status,
-                    hidden=m.hidden,
-                )
-                for rm, m in media
-            ],
-        }
-    )
+    return await detail_of(session, report, now)

@@ -36,6 +36,18 @@ class Settings(BaseSettings):
     wechat_mp_secret: str = ""
     wechat_mp_token: str = ""
     wechat_mp_aes_key: str = ""
+    # WeChat server callbacks (wechat_callbacks/): the key being replaced while the EncodingAESKey is
+    # rotated, plaintext pushes accepted beside encrypted ones (only while switching modes), and how
+    # far a push's timestamp may be from our clock.
+    wechat_oa_previous_aes_key: str = ""
+    wechat_mp_previous_aes_key: str = ""
+    wechat_oa_allow_plaintext: bool = False
+    wechat_mp_allow_plaintext: bool = False
+    wechat_callback_window_seconds: int = Field(default=300, ge=30, le=3600)
+    # Reporting by chatting with the Official Account (app/inbound/): what one follower sends within
+    # this many minutes of their previous message becomes one report, of this category.
+    wechat_chat_report_window_minutes: int = Field(default=10, ge=1, le=120)
+    wechat_chat_report_category: str = "village_management"
 
     access_token_ttl_minutes: int = Field(default=60 * 24, ge=5, le=60 * 24 * 30)
     scheduler_enabled: bool = True

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import routing as fastapi_routing
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,12 +109,53 @@ async def get_current_staff(
 CurrentStaff = Annotated[CurrentStaffContext, Depends(get_current_staff)]
 
 
-def require_roles(*roles: Role) -> object:
-    """A dependency that lets only `roles` through (403 for the rest)."""
+class RoleCheck:
+    """The dependency every console endpoint carries: who may call it (403 for the rest)."""
 
-    async def check(staff: CurrentStaff) -> CurrentStaffContext:
-        if staff.role not in roles:
+    def __init__(self, roles: frozenset[Role]) -> None:
+        self.roles = roles
+
+    async def __call__(self, staff: CurrentStaff) -> CurrentStaffContext:
+        if staff.role not in self.roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, {"code": "forbidden", "message": "无权执行此操作"})
         return staff
 
-    return Depends(check)
+
+def allow(*roles: Role) -> Any:
+    """`staff: Annotated[CurrentStaffContext, allow(Role.admin, ...)]` — declares and enforces the roles."""
+    return Depends(RoleCheck(frozenset(roles)))
+
+
+ALL_STAFF = tuple(Role)
+
+
+def api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], Dependant | None]]:
+    """(path, methods, dependant) of every API route, also through included routers.
+
+    Newer FastAPI keeps included routers as wrappers in `app.routes`; `iter_route_contexts` flattens them.
+    """
+    iterate = getattr(fastapi_routing, "iter_route_contexts", None)
+    for route in iterate(app.routes) if iterate else app.routes:
+        original = getattr(route, "original_route", route)
+        if isinstance(original, APIRoute):
+            methods: set[str] = getattr(route, "methods", None) or set()
+            yield str(getattr(route, "path", original.path)), set(methods), original.dependant
+
+
+def routes_without_role_check(app: FastAPI, *, prefix: str, public: set[str]) -> list[str]:
+    """Console routes that forgot to declare who may call them (the app refuses to start with any)."""
+    missing = []
+    for path, methods, dependant in api_routes(app):
+        if not path.startswith(prefix) or path in public:
+            continue
+        if dependant is None or not any(isinstance(d.call, RoleCheck) for d in _walk(dependant)):
+            missing.append(f"{sorted(methods)} {path}")
+    return missing
+
+
+def _walk(dependant: Dependant) -> list[Dependant]:
+    found = []
+    for sub in dependant.dependencies:
+        found.append(sub)
+        found.extend(_walk(sub))
+    return found

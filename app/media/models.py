@@ -33,6 +33,12 @@ class Media(TimestampMixin, Base):
     hidden: Mapped[bool] = mapped_column(default=False)
     uploaded_by_villager_id: Mapped[int | None] = mapped_column(ForeignKey("villagers.id"))
     uploaded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+    # Where the photo was taken (WGS-84), read from the EXIF that was stripped; offered to the uploader's
+    # report only when they agree, never shown to anyone else.
+    gps_lat: Mapped[float | None] = mapped_column()
+    gps_lng: Mapped[float | None] = mapped_column()
+    # When media_check_async was asked; no answer 30 minutes later holds the photo for human review.
+    check_requested_at: Mapped[datetime | None] = mapped_column()
 
 
 class ReportMedia(Base):

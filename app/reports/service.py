@@ -21,6 +21,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.categories.models import Category
 from app.core.errors import Conflict, InvalidInput, NotFound
+from app.notifications import service as notifications_service
 from app.reports import ledger, workflow
 from app.reports.models import Report, TimelineEvent
 from app.reports.sla import SlaLimits, initial_deadlines
@@ -161,6 +162,45 @@ async def perform_action(
         target_id=report.id,
         at=now,
         details={"from": previous, "to": report.status, **{k: _jsonable(v) for k, v in params.items()}},
+    )
+    await notifications_service.on_report_transition(session, report=report, action=action, now=now)
+    await session.flush()
+    return report
+
+
+async def set_flag(
+    session: AsyncSession,
+    *,
+    report: Report,
+    actor: Actor,
+    now: datetime,
+    name: str,
+    value: bool,
+    message: str,
+    expected_version: int | None = None,
+    visible: bool = True,
+) -> Report:
+    """Flags beside the lifecycle (public, key supervision): same transaction, timeline and audit rules."""
+    if name not in ("is_public", "key_supervision"):
+        raise ValueError(name)
+    if expected_version is not None and expected_version != report.version:
+        raise Conflict("该工单已被他人更新，请刷新后重试", field="version")
+    previous = getattr(report, name)
+    setattr(report, name, value)
+    report.updated_at = now
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise Conflict("该工单已被他人更新，请刷新后重试") from exc
+    _add_timeline(session, report, action=name, actor=actor, now=now, message=message, visible=visible)
+    audit.record(
+        session,
+        actor=actor,
+        action=f"report.{name}",
+        target_type="report",
+        target_id=report.id,
+        at=now,
+        details={"from": previous, "to": value, "message": message},
     )
     await session.flush()
     return report

@@ -1,0 +1,77 @@
+"""Claiming a key, replaying its stored answer, or refusing a key reused for a different request.
+
+`claim` inserts the key inside the request's own transaction. A concurrent retry's insert waits on the
+unique index until the first transaction ends: after a commit it finds the stored answer, after a
+rollback (the first attempt failed) it owns the key itself. Failed requests therefore store nothing,
+and a corrected retry with the same key is allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import Conflict
+from app.idempotency.models import IdempotencyRecord
+
+
+def request_hash(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _mismatch() -> Conflict:
+    return Conflict("该请求编号已用于另一项不同的提交，请刷新页面后重新提交", field="Idempotency-Key")
+
+
+async def find(
+    session: AsyncSession, *, villager_id: int, operation: str, key: str, digest: str
+) -> IdempotencyRecord | None:
+    """The finished record for this key, if any; a different request under the same key is a conflict."""
+    record = await session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.villager_id == villager_id,
+            IdempotencyRecord.operation == operation,
+            IdempotencyRecord.key == key,
+        )
+    )
+    if record is not None and record.request_hash != digest:
+        raise _mismatch()
+    return record
+
+
+async def claim(
+    session: AsyncSession, *, villager_id: int, operation: str, key: str, digest: str, now: datetime
+) -> IdempotencyRecord | None:
+    """The new record when this request owns the key; None when another request already finished it
+    (then `find` gives its answer)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # One round trip: the ORM-enabled INSERT … RETURNING hands back the row as an object.
+    stmt = (
+        insert(IdempotencyRecord)
+        .values(villager_id=villager_id, operation=operation, key=key, request_hash=digest, created_at=now)
+        .on_conflict_do_nothing(index_elements=["villager_id", "operation", "key"])
+        .returning(IdempotencyRecord)
+    )
+    record: IdempotencyRecord | None = (await session.scalars(stmt)).one_or_none()
+    return record
+
+
+async def complete(
+    session: AsyncSession, *, record: IdempotencyRecord, status_code: int, response: dict[str, Any]
+) -> None:
+    record.status_code = status_code
+    record.response = response
+    await session.flush()
+
+
+async def purge_before(session: AsyncSession, *, before: datetime) -> None:
+    """Keys older than a retry could be; a scheduler job calls this daily."""
+    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < before))

@@ -1,0 +1,97 @@
+"""The queries behind a chat conversation: finding (and renewing) the open one, and adding to its report.
+
+Additions to the report are single guarded UPDATEs: they land only while the report still awaits
+review (a cadre may accept it at any moment), and they bump its version like any other change. They
+run on every chat message, inside WeChat's 5 seconds, so they are kept to one statement each.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
+
+from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.inbound.models import ChatSession
+from app.reports.models import Report
+from app.reports.workflow import Status
+
+if TYPE_CHECKING:
+    from app.inbound.chat import Point
+
+R = cast(Table, Report.__table__)
+DESCRIPTION_CHARS = 2000
+
+
+async def open_conversation(
+    session: AsyncSession, *, villager_id: int, window: timedelta, now: datetime
+) -> ChatSession | None:
+    """The follower's conversation still inside the window, its window renewed from `now`, in one
+    statement. Whether its report still awaits review is settled by the guarded updates below."""
+    latest = (
+        select(ChatSession.id)
+        .where(
+            ChatSession.villager_id == villager_id,
+            ChatSession.state != "closed",
+            ChatSession.last_message_at > now - window,
+        )
+        .order_by(ChatSession.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    chat: ChatSession | None = await session.scalar(
+        update(ChatSession)
+        .where(ChatSession.id == latest)
+        .values(last_message_at=now)
+        .returning(ChatSession)
+        .execution_options(synchronize_session=False)
+    )
+    return chat
+
+
+async def awaiting_review(session: AsyncSession, *, report_id: int) -> bool:
+    status = await session.scalar(select(R.c.status).where(R.c.id == report_id))
+    return bool(status == Status.submitted.value)
+
+
+def _awaiting_review(report_id: int) -> list[ColumnElement[bool]]:
+    return [R.c.id == report_id, R.c.status == Status.submitted.value]
+
+
+async def add_text(session: AsyncSession, *, report_id: int, text: str, now: datetime) -> bool:
+    """Append to the description; False when the report is no longer awaiting review."""
+    stmt = (
+        update(R)
+        .where(*_awaiting_review(report_id))
+        .values(
+            description=func.substr(R.c.description.concat("\n" + text), 1, DESCRIPTION_CHARS),
+            version=R.c.version + 1,
+            updated_at=now,
+        )
+        .returning(R.c.id)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
+async def place(
+    session: AsyncSession, *, report_id: int, where: Point, now: datetime, only_unplaced: bool = False
+) -> bool:
+    """Set the report's position; with `only_unplaced`, never over one the follower chose."""
+    conditions = _awaiting_review(report_id)
+    if only_unplaced:
+        conditions.append(R.c.lat.is_(None))
+    stmt = (
+        update(R)
+        .where(*conditions)
+        .values(
+            lat=where.lat,
+            lng=where.lng,
+            coord_system=where.coord_system,
+            address=where.address,
+            version=R.c.version + 1,
+            updated_at=now,
+        )
+        .returning(R.c.id)
+    )
+    return (await session.execute(stmt)).first() is not None

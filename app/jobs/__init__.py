@@ -1,0 +1,1 @@
+"""Records of scheduler job runs: what ran, when, where, and how it ended."""

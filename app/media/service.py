@@ -1,0 +1,181 @@
+"""Photo use cases: storing an upload once per content, attaching photos to a report, recording the
+content check, and deciding who may see a photo. The edge owns the commit and the WeChat calls."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio
+from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.errors import InvalidInput
+from app.media import images
+from app.media.models import Media, ReportMedia
+from app.media.storage import MediaStorage, key_for
+from app.media.uploads import MediaUpload
+from app.reports.models import Report
+
+CHECK_RESULT_WAIT = timedelta(minutes=30)
+SUGGESTIONS = frozenset({"pass", "review", "risky"})
+
+
+def _insert(session: AsyncSession) -> Any:
+    # Both dialects spell "INSERT … ON CONFLICT DO NOTHING" the same way, from different modules.
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    media: Media
+    # True when nobody has asked WeChat about these bytes yet: the edge should request a check.
+    needs_check: bool
+
+
+async def store_upload(
+    session: AsyncSession,
+    *,
+    storage: MediaStorage,
+    data: bytes,
+    villager_id: int,
+    now: datetime,
+    max_bytes: int,
+    max_pixels: int,
+) -> StoredUpload:
+    image = await anyio.to_thread.run_sync(
+        functools.partial(images.clean, data, max_bytes=max_bytes, max_pixels=max_pixels)
+    )
+    sha = hashlib.sha256(image.data).hexdigest()
+    media = await session.scalar(select(Media).where(Media.sha256 == sha))
+    if media is None:
+        key = key_for(sha, image.extension)
+        if not await storage.exists(key):
+            await storage.put(key, image.data, image.mime_type)
+        values = {
+            "sha256": sha,
+            "size_bytes": len(image.data),
+            "mime_type": image.mime_type,
+            "storage_key": key,
+            "width": image.width,
+            "height": image.height,
+            "gps_lat": image.gps[0] if image.gps else None,
+            "gps_lng": image.gps[1] if image.gps else None,
+            "check_status": "pending",
+            "hidden": False,
+            "uploaded_by_villager_id": villager_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        # A concurrent upload of the same bytes waits here for the other's commit, then finds its row.
+        await session.execute(
+            _insert(session)(Media).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
+        )
+        media = await session.scalar(select(Media).where(Media.sha256 == sha))
+        assert media is not None
+    if media.hidden or media.check_status == "risky":
+        raise InvalidInput("该照片未通过内容安全检测，请更换照片", field="file")
+    await session.execute(
+        _insert(session)(MediaUpload)
+        .values(media_id=media.id, villager_id=villager_id, uploaded_at=now)
+        .on_conflict_do_nothing(index_elements=["media_id", "villager_id"])
+    )
+    return StoredUpload(media, needs_check=media.check_trace_id is None and media.check_status == "pending")
+
+
+async def usable_by(session: AsyncSession, *, villager_id: int, media_ids: Sequence[int]) -> list[Media]:
+    """The photos, in the order given, if this villager uploaded every one of them and none is hidden."""
+    if not media_ids:
+        return []
+    rows = (
+        await session.scalars(
+            select(Media)
+            .join(MediaUpload, MediaUpload.media_id == Media.id)
+            .where(Media.id.in_(media_ids), MediaUpload.villager_id == villager_id)
+        )
+    ).all()
+    by_id = {m.id: m for m in rows}
+    for media_id in media_ids:
+        media = by_id.get(media_id)
+        if media is None:
+            raise InvalidInput(f"照片 {media_id} 不存在或不是您上传的，请重新上传", field="photo_ids")
+        if media.hidden:
+            raise InvalidInput(f"照片 {media_id} 未通过内容安全检测，请删除后再提交", field="photo_ids")
+    return [by_id[i] for i in media_ids]
+
+
+def attach(session: AsyncSession, *, report_id: int, media: Sequence[Media], purpose: str = "report") -> None:
+    for position, item in enumerate(media):
+        session.add(ReportMedia(report_id=report_id, media_id=item.id, purpose=purpose, position=position))
+
+
+async def mark_check_requested(session: AsyncSession, *, media: Media, trace_id: str, now: datetime) -> None:
+    media.check_trace_id = trace_id
+    media.check_requested_at = now
+    media.updated_at = now
+    await session.flush()
+
+
+async def apply_check_result(
+    session: AsyncSession, *, trace_id: str, suggest: str, now: datetime
+) -> Media | None:
+    """The wxa_media_check push: pass, review or risky. A risky photo is hidden from everyone."""
+    if suggest not in SUGGESTIONS:
+        suggest = "review"
+    media = await session.scalar(select(Media).where(Media.check_trace_id == trace_id))
+    if media is None:
+        return None
+    media.check_status = suggest
+    media.checked_at = now
+    media.hidden = media.hidden or suggest == "risky"
+    media.updated_at = now
+    await session.flush()
+    return media
+
+
+async def hold_unanswered_checks(session: AsyncSession, *, now: datetime) -> int:
+    """Checks with no answer after 30 minutes go to human review (WECHAT.md); a scheduler job calls this."""
+    result = await session.execute(
+        update(Media)
+        .where(Media.check_status == "pending", Media.check_requested_at < now - CHECK_RESULT_WAIT)
+        .values(check_status="review", updated_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def viewable(
+    session: AsyncSession, *, media_id: int, villager_id: int, report_scope: ColumnElement[bool]
+) -> Media | None:
+    """A photo this villager may see: one they uploaded, one on their own report, or one WeChat's check
+    passed on a report `report_scope` lets them see."""
+    uploaded = exists().where(MediaUpload.media_id == Media.id, MediaUpload.villager_id == villager_id)
+    on_visible_report = exists().where(
+        ReportMedia.media_id == Media.id,
+        ReportMedia.report_id == Report.id,
+        report_scope,
+        or_(Report.reporter_villager_id == villager_id, Media.check_status == "pass"),
+    )
+    media: Media | None = await session.scalar(
+        select(Media).where(Media.id == media_id, Media.hidden.is_(False), uploaded | on_visible_report)
+    )
+    return media
+
+
+async def photos_of(session: AsyncSession, report_ids: Sequence[int]) -> dict[int, list[Media]]:
+    """Visible photos per report, in their order (hidden ones left out)."""
+    rows = await session.execute(
+        select(ReportMedia.report_id, Media)
+        .join(Media, Media.id == ReportMedia.media_id)
+        .where(ReportMedia.report_id.in_(report_ids), Media.hidden.is_(False))
+        .order_by(ReportMedia.report_id, ReportMedia.purpose, ReportMedia.position)
+    )
+    found: dict[int, list[Media]] = {}
+    for report_id, media in rows.all():
+        found.setdefault(report_id, []).append(media)
+    return found

@@ -1,0 +1,203 @@
+"""Writing to the outbox, inside the caller's transaction. Nothing here talks to WeChat.
+
+Domains call `enqueue` (or `on_report_transition`) with their own session: the row commits or rolls back
+with the change that caused it. A second row for the same dedupe key is silently not written.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.audit.service import Actor
+from app.core.errors import Conflict, InvalidInput, NotFound
+from app.notifications import report_notices
+from app.notifications.kinds import RETRYABLE_BY_ADMIN, Channel, Kind, Status
+from app.notifications.models import Notification, NotificationTemplate, SubscribeGrant
+from app.notifications.templates import field_specs
+from app.people.models import Role, StaffAccount
+from app.reports.models import Report
+from app.reports.workflow import Action
+
+
+def _insert(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def new_client_msg_id() -> str:
+    return "ssp" + secrets.token_hex(12)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: Kind,
+    dedupe_key: str,
+    now: datetime,
+    payload: Mapping[str, Any],
+    villager_id: int | None = None,
+    staff_id: int | None = None,
+    report_id: int | None = None,
+) -> bool:
+    """Add one notification, due now. False when the dedupe key already has its row.
+
+    `payload` holds semantic values that templates pick by name (see templates.DEFAULT_FIELDS):
+    report_id, ledger_no, title, status (a pure-Chinese label), time and deadline (aware ISO datetimes),
+    note, unit, area, count. Name the cause in `dedupe_key` ("sla_warning:<report_id>:<level>", …).
+    """
+    if (villager_id is None) == (staff_id is None):
+        raise ValueError("a notification goes to exactly one villager or one staff member")
+    stmt = (
+        _insert(session)(Notification)
+        .values(
+            dedupe_key=dedupe_key,
+            kind=Kind(kind).value,
+            villager_id=villager_id,
+            staff_id=staff_id,
+            report_id=report_id,
+            payload=dict(payload),
+            status=Status.pending.value,
+            attempts=0,
+            next_attempt_at=now,
+            client_msg_id=new_client_msg_id(),
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Notification.dedupe_key])
+        .returning(Notification.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def on_report_transition(
+    session: AsyncSession, *, report: Report, action: Action, now: datetime
+) -> int:
+    """The outbox rows a lifecycle step causes (see report_notices); returns how many were written."""
+    written = 0
+    for notice in report_notices.notices_for(report, action, now=now):
+        for villager_id, staff_id, key in await _recipients(session, report, notice):
+            written += await enqueue(
+                session,
+                kind=notice.kind,
+                dedupe_key=key,
+                now=now,
+                payload=notice.payload,
+                villager_id=villager_id,
+                staff_id=staff_id,
+                report_id=report.id,
+            )
+    return written
+
+
+async def _recipients(
+    session: AsyncSession, report: Report, notice: report_notices.Notice
+) -> list[tuple[int | None, int | None, str]]:
+    if notice.audience == "reporter":
+        return [(report.reporter_villager_id, None, notice.dedupe_key)] if report.reporter_villager_id else []
+    if notice.audience == "assignee":
+        return [(None, report.assignee_staff_id, notice.dedupe_key)] if report.assignee_staff_id else []
+    staff_ids = await session.scalars(
+        select(StaffAccount.id).where(
+            StaffAccount.department_id == report.department_id,
+            StaffAccount.role == Role.department_staff.value,
+            StaffAccount.is_active.is_(True),
+        )
+    )
+    return [(None, sid, f"{notice.dedupe_key}:s{sid}") for sid in staff_ids]
+
+
+async def record_subscribe_grants(
+    session: AsyncSession, *, villager_id: int, template_ids: Iterable[str], now: datetime
+) -> None:
+    """Each template the villager accepted in wx.requestSubscribeMessage buys exactly one send."""
+    for template_id, count in Counter(t for t in template_ids if t).items():
+        stmt = _insert(session)(SubscribeGrant).values(
+            villager_id=villager_id, template_id=template_id, remaining=count, updated_at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[SubscribeGrant.villager_id, SubscribeGrant.template_id],
+            set_={"remaining": SubscribeGrant.remaining + count, "updated_at": now},
+        )
+        await session.execute(stmt)
+
+
+async def retry_notification(
+    session: AsyncSession, *, notification_id: int, actor: Actor, now: datetime
+) -> Notification:
+    """An admin sends a dead (or undeliverable, or not-sent) notification again, from scratch."""
+    row = await session.scalar(
+        select(Notification).where(Notification.id == notification_id).with_for_update()
+    )
+    if row is None:
+        raise NotFound("通知不存在", field="notification_id")
+    if Status(row.status) not in RETRYABLE_BY_ADMIN:
+        raise Conflict("只能重试发送失败或未发送的通知", field="status", status=row.status)
+    previous = row.status
+    row.status = Status.pending.value
+    row.attempts = 0
+    row.next_attempt_at = now
+    row.claim_token = None
+    row.updated_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action="notification.retry",
+        target_type="notification",
+        target_id=row.id,
+        at=now,
+        details={"from": previous, "last_error": row.last_error},
+    )
+    await session.flush()
+    return row
+
+
+async def configure_template(
+    session: AsyncSession,
+    *,
+    kind: Kind,
+    channel: Channel,
+    template_id: str,
+    actor: Actor,
+    now: datetime,
+    fields: Sequence[Mapping[str, str]] | None = None,
+    page: str | None = None,
+    enabled: bool = True,
+) -> NotificationTemplate:
+    if fields is not None:
+        try:
+            field_specs(kind, fields)
+        except KeyError as exc:
+            raise InvalidInput("每个字段需要 key 和 source", field="fields") from exc
+    row = await session.scalar(
+        select(NotificationTemplate).where(
+            NotificationTemplate.kind == kind.value, NotificationTemplate.channel == channel.value
+        )
+    )
+    if row is None:
+        row = NotificationTemplate(kind=kind.value, channel=channel.value)
+        session.add(row)
+    row.template_id = template_id
+    row.fields = [dict(f) for f in fields] if fields is not None else None
+    row.page = page
+    row.enabled = enabled
+    row.updated_at = now
+    await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="notification_template.configure",
+        target_type="notification_template",
+        target_id=f"{kind.value}/{channel.value}",
+        at=now,
+        details={"template_id": template_id, "enabled": enabled, "custom_fields": fields is not None},
+    )
+    return row

@@ -1,0 +1,365 @@
+"""The Official Account callback (plaintext and AES) against a bare reference endpoint, in one run.
+
+Goal: callback throughput ≥ 0.5 x the reference, and p99 < 100 ms at a steady 200 requests/s.
+
+Makes a scratch PostgreSQL database and migrates it, seeds followers who have a home village, starts the
+app under uvicorn on loopback (a subprocess), then:
+  1. closed loop, C concurrent clients in P client processes, D seconds per mode in interleaved
+     rounds: POST /bench/reference (verify the signature, insert one row, commit), POST /wechat/oa in
+     plaintext, and in safe (AES) mode. Every push is a text message with its own MsgId from one of the followers, so each is
+     stored, deduplicated and handled: a follower's first message makes a report, the next ones within
+     the chat window are added to it (the chat-report path, replying with a passive reply);
+  2. open loop at R requests/s for D seconds on each mode: latency percentiles (arrivals on a fixed
+     schedule, so a slow answer does not slow the arrivals).
+Pushes are built (and AES-encrypted) before each phase, outside the measured time.
+Usage: python -m bench.callback [--concurrency 16] [--seconds 10] [--rounds 5] [--rate 200]
+       [--followers 500] [--client-procs 1] [--workers 1]
+With --followers larger than the number of pushes, every push makes a new report (the heaviest path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import multiprocessing
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+os.environ.setdefault("APP_ENV", "test")
+os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy import text
+
+from app.http.deps import SessionDep
+from app.main import create_app
+from tests.support import pg
+from wechat_callbacks.crypto import CallbackCrypto
+from wechat_callbacks.signature import msg_signature, plain_signature, verify_plain_signature
+
+TOKEN = "bench-callback-token"
+AES_KEY = "H33wFVmg0tS+aSEKrRdamspwKI2nB4WcQQMeHNgIlTo"
+APPID = "wxbench0000000001"
+REFERENCE_TABLE = "CREATE TABLE bench_reference (id bigserial PRIMARY KEY, body text, at timestamptz)"
+SEED = """
+INSERT INTO areas (id, code, name, level, parent_id, path, created_at, updated_at) VALUES
+ (1, '511923000000', '平昌县', 'county', NULL, '/1/', now(), now()),
+ (2, '511923001000', '江口街道', 'town', 1, '/1/2/', now(), now()),
+ (3, '511923001001', '石垭村', 'village', 2, '/1/2/3/', now(), now());
+SELECT setval('areas_id_seq', 3);
+INSERT INTO villagers (oa_openid, oa_following, home_village_id, created_at, updated_at)
+ SELECT 'oBenchFollower' || lpad(g::text, 14, '0'), true, 3, now(), now() FROM generate_series(1, {n}) g;
+"""
+
+
+def bench_app() -> FastAPI:
+    """The real app plus the reference: the floor any signed push that stores one row pays."""
+    application = create_app()
+
+    @application.post("/bench/reference")
+    async def reference(request: Request, session: SessionDep) -> Response:
+        q = request.query_params
+        ok = verify_plain_signature(TOKEN, q.get("timestamp", ""), q.get("nonce", ""), q.get("signature", ""))
+        if not ok:
+            return PlainTextResponse("bad_signature", status_code=403)
+        body = await request.body()
+        await session.execute(
+            text("INSERT INTO bench_reference (body, at) VALUES (:b, now())"), {"b": body.decode()}
+        )
+        await session.commit()
+        return PlainTextResponse("success")
+
+    return application
+
+
+# -- building pushes (in whichever process sends them) -----------------------------------------------
+
+
+def _push(mode: str, follower: int, msgid: int) -> tuple[str, dict[str, str], bytes]:
+    ts, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
+    openid = f"oBenchFollower{follower:014d}"
+    xml = (
+        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[村口路灯坏了，晚上很黑（{msgid % 1000}）]]></Content><MsgId>{msgid}</MsgId></xml>"
+    )
+    query = {
+        "signature": plain_signature(TOKEN, ts, nonce),
+        "timestamp": ts,
+        "nonce": nonce,
+        "openid": openid,
+    }
+    if mode == "reference":
+        return "/bench/reference", query, xml.encode()
+    if mode == "plain":
+        return "/wechat/oa", query, xml.encode()
+    crypto = CallbackCrypto(TOKEN, AES_KEY, APPID)
+    encrypt = crypto.encrypt_payload(xml)
+    query.update(encrypt_type="aes", msg_signature=msg_signature(TOKEN, ts, nonce, encrypt))
+    body = f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    return "/wechat/oa", query, body.encode()
+
+
+def _pushes(
+    mode: str, count: int, followers: int, first_msgid: int
+) -> list[tuple[str, dict[str, str], bytes]]:
+    return [_push(mode, 1 + (first_msgid + i) % followers, first_msgid + i) for i in range(count)]
+
+
+async def _closed_loop_async(
+    base: str, pushes: list[tuple[str, dict[str, str], bytes]], concurrency: int, seconds: float
+) -> tuple[int, int, float]:
+    done = errors = 0
+    feed = iter(pushes)
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        stop = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal done, errors
+            while time.perf_counter() < stop:
+                item = next(feed, None)
+                if item is None:
+                    return
+                path, query, body = item
+                try:
+                    ok = (await client.post(path, params=query, content=body)).status_code == 200
+                except httpx.TransportError:
+                    ok = False
+                done, errors = done + ok, errors + (not ok)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return done, errors, elapsed
+
+
+def _closed_loop_proc(args: tuple[str, str, int, int, float, int, int]) -> tuple[int, int, float]:
+    base, mode, followers, first_msgid, seconds, concurrency, budget = args
+    pushes = _pushes(mode, budget, followers, first_msgid)
+    return asyncio.run(_closed_loop_async(base, pushes, concurrency, seconds))
+
+
+def _closed_loop(
+    pool: ProcessPoolExecutor, base: str, mode: str, args: argparse.Namespace, first_msgid: int
+) -> tuple[float, int]:
+    """Requests per second over P client processes, each with C/P concurrent clients."""
+    procs = args.client_procs
+    budget = int(args.seconds * 3000 / procs) + 1000  # more pushes than any process can send in time
+    jobs = [
+        (
+            base,
+            mode,
+            args.followers,
+            first_msgid + p * budget,
+            args.seconds,
+            max(1, args.concurrency // procs),
+            budget,
+        )
+        for p in range(procs)
+    ]
+    results = list(pool.map(_closed_loop_proc, jobs))
+    done = sum(r[0] for r in results)
+    errors = sum(r[1] for r in results)
+    elapsed = max(r[2] for r in results)
+    return done / elapsed, errors
+
+
+async def _open_loop(
+    base: str, pushes: list[tuple[str, dict[str, str], bytes]], rate: float
+) -> tuple[list[float], dict[str, int]]:
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=500)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+
+        async def one(item: tuple[str, dict[str, str], bytes]) -> None:
+            path, query, body = item
+            t0 = time.perf_counter()
+            try:
+                status = (await client.post(path, params=query, content=body)).status_code
+                failure = None if status == 200 else f"HTTP {status}"
+            except httpx.TransportError as exc:
+                failure = type(exc).__name__
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if failure:
+                errors[failure] = errors.get(failure, 0) + 1
+
+        tasks = []
+        start = time.perf_counter()
+        for i, item in enumerate(pushes):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(item)))
+        await asyncio.gather(*tasks)
+    return latencies, errors
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _wait_up(url: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def _start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.callback:bench_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+    ]
+    command += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    return subprocess.Popen(command, env=env, text=True)  # noqa: S603
+
+
+async def _counts(dsn: str) -> dict[str, int]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return {
+            "inbound_messages": await conn.fetchval("SELECT count(*) FROM inbound_messages"),
+            "handled": await conn.fetchval("SELECT count(*) FROM inbound_messages WHERE status = 'handled'"),
+            "reports": await conn.fetchval("SELECT count(*) FROM reports"),
+            "reference_rows": await conn.fetchval("SELECT count(*) FROM bench_reference"),
+        }
+    finally:
+        await conn.close()
+
+
+def _latency(latencies: list[float], errors: dict[str, int]) -> dict[str, Any]:
+    return {
+        "requests": len(latencies),
+        "errors": sum(errors.values()),
+        "errors_by": errors,
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(_pct(latencies, 95), 1),
+        "p99_ms": round(_pct(latencies, 99), 1),
+        "max_ms": round(max(latencies), 1),
+    }
+
+
+async def main(args: argparse.Namespace) -> int:
+    admin = pg.base_url()
+    name = f"ssp_bench_cb_{os.getpid()}"
+    await pg.admin_execute(admin, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    url = pg.with_database(admin, name)
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    media_dir = tempfile.mkdtemp(prefix=f"{name}-media-")
+    server: subprocess.Popen[str] | None = None
+    pool = ProcessPoolExecutor(max_workers=args.client_procs, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        from app.core import migrate
+
+        await asyncio.to_thread(migrate.upgrade, url)
+        await pg.admin_execute(dsn, SEED.format(n=args.followers), REFERENCE_TABLE)
+        port = _free_port()
+        env = dict(
+            os.environ,
+            DATABASE_URL=url,
+            LOG_LEVEL="WARNING",
+            MEDIA_DIR=media_dir,
+            SCHEDULER_ENABLED="false",
+            WECHAT_OA_TOKEN=TOKEN,
+            WECHAT_OA_AES_KEY=AES_KEY,
+            WECHAT_OA_APPID=APPID,
+            WECHAT_OA_ALLOW_PLAINTEXT="true",
+        )
+        server = _start_server(port, env, args.workers)
+        base = f"http://127.0.0.1:{port}"
+        await _wait_up(base + "/healthz")
+        msgids = itertools.count(1, 1_000_000)
+
+        modes = ("reference", "plain", "safe")
+        warm = argparse.Namespace(**{**vars(args), "seconds": 1.0})
+        for mode in modes:  # connections, caches, the workers' imports
+            _closed_loop(pool, base, mode, warm, next(msgids))
+        # Interleaved rounds: a machine whose load drifts during the run affects every mode alike.
+        per_round = argparse.Namespace(**{**vars(args), "seconds": args.seconds / args.rounds})
+        rates: dict[str, list[float]] = {mode: [] for mode in modes}
+        errors: dict[str, int] = dict.fromkeys(modes, 0)
+        for _ in range(args.rounds):
+            for mode in modes:
+                rps, failed = _closed_loop(pool, base, mode, per_round, next(msgids))
+                rates[mode].append(rps)
+                errors[mode] += failed
+        ref_rps, plain_rps, aes_rps = (statistics.fmean(rates[m]) for m in modes)
+        open_results: dict[str, Any] = {}
+        for mode in ("plain", "safe"):
+            pushes = _pushes(mode, int(args.rate * args.seconds), args.followers, next(msgids))
+            latencies, errors = await _open_loop(base, pushes, args.rate)
+            open_results[mode] = _latency(latencies, errors)
+
+        result: dict[str, Any] = {
+            "reference_rps": round(ref_rps, 1),
+            "callback_plaintext_rps": round(plain_rps, 1),
+            "callback_aes_rps": round(aes_rps, 1),
+            "ratio_plaintext": round(plain_rps / ref_rps, 3),
+            "ratio_aes": round(aes_rps / ref_rps, 3),
+            "closed_loop_errors": sum(errors.values()),
+            "rounds_rps": {m: [round(r, 1) for r in rates[m]] for m in modes},
+            f"open_loop_{args.rate:g}rps": open_results,
+            "database": await _counts(dsn),
+            "settings": vars(args),
+        }
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        worst_p99 = max(r["p99_ms"] for r in open_results.values())
+        open_errors = sum(r["errors"] for r in open_results.values())
+        ok = (
+            min(result["ratio_plaintext"], result["ratio_aes"]) >= 0.5 and worst_p99 < 100 and not open_errors
+        )
+        print("goal met" if ok else "goal NOT met")
+        return 0 if ok else 1
+    finally:
+        pool.shutdown(cancel_futures=True)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        shutil.rmtree(media_dir, ignore_errors=True)
+        await pg.drop(admin, name)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--rounds", type=int, default=5, help="closed-loop rounds, modes interleaved")
+    parser.add_argument("--followers", type=int, default=500)
+    parser.add_argument("--client-procs", type=int, default=1, help="processes driving the closed loop")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    raise SystemExit(asyncio.run(main(parser.parse_args())))

@@ -1,0 +1,285 @@
+"""Report submissions per second (one photo already uploaded) against a bare one-row insert, in one run.
+
+Goal: submit throughput ≥ 0.3 x the reference, and p99 < 300 ms at a steady 100 requests/s.
+
+Makes a scratch PostgreSQL database and migrates it, starts the fake WeChat server (msg_sec_check answers
+"pass") and the app under uvicorn in subprocesses, seeds villagers who each uploaded one photo, then:
+  1. closed loop, C concurrent clients for D seconds: POST /bench/reference (parse JSON, insert one row,
+     commit) and POST /mp/v1/reports (idempotency key, content check, daily limit, photo, timeline, outbox);
+  2. open loop at R requests/s for D seconds on POST /mp/v1/reports: latency percentiles.
+Usage: python -m bench.report_submit [--concurrency 16] [--seconds 10] [--rate 100] [--villagers 200]
+       [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+os.environ.setdefault("APP_ENV", "test")
+os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.http.deps import SessionDep
+from app.main import create_app
+from tests.support import pg
+
+REFERENCE_TABLE = "CREATE TABLE bench_reference (id bigserial PRIMARY KEY, body jsonb, at timestamptz)"
+
+
+def bench_app() -> FastAPI:
+    """The real app plus one bare endpoint: the floor any JSON-in, row-out request pays."""
+    application = create_app()
+
+    @application.post("/bench/reference", status_code=201)
+    async def reference(body: dict[str, Any], session: SessionDep) -> dict[str, int]:
+        row_id = await session.scalar(
+            text("INSERT INTO bench_reference (body, at) VALUES (CAST(:b AS jsonb), now()) RETURNING id"),
+            {"b": json.dumps(body, ensure_ascii=False)},
+        )
+        await session.commit()
+        return {"id": int(row_id or 0)}
+
+    return application
+
+
+SEED = """
+INSERT INTO areas (id, code, name, level, parent_id, path, created_at, updated_at) VALUES
+ (1, '511923000000', '平昌县', 'county', NULL, '/1/', now(), now()),
+ (2, '511923001000', '江口街道', 'town', 1, '/1/2/', now(), now()),
+ (3, '511923001001', '石垭村', 'village', 2, '/1/2/3/', now(), now());
+SELECT setval('areas_id_seq', 3);
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _wait_up(url: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def _seed(base: str, url: str, n: int) -> list[dict[str, str]]:
+    """n villagers of 石垭村, signed in (in the database: the fake's login codes are single-use and
+    made per test), each having uploaded the same photo through the API (stored once)."""
+    from datetime import timedelta
+
+    from app.core.clock import utcnow
+    from app.core.database import Database
+    from app.core.settings import get_settings
+    from app.villagers import service as villagers_service
+    from tests.miniprogram import photos
+
+    policy = villagers_service.TokenPolicy(get_settings().secret_key, timedelta(hours=2), timedelta(days=1))
+    db = Database(url)
+    tokens = []
+    async with db.sessionmaker() as session:
+        for i in range(n):
+            identity = villagers_service.WeChatIdentity(openid=f"o-bench-{i}", session_key="sk")
+            signed = await villagers_service.sign_in(session, identity=identity, policy=policy, now=utcnow())
+            signed.villager.home_village_id = 3
+            tokens.append(signed.tokens.access_token)
+        await session.commit()
+    await db.dispose()
+    photo = photos.image("JPEG", size=(1280, 960))
+    headers: list[dict[str, str]] = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        for token in tokens:
+            h = {"Authorization": f"Bearer {token}"}
+            up = await client.post("/mp/v1/media", headers=h, files={"file": ("p.jpg", photo, "image/jpeg")})
+            up.raise_for_status()
+            h["photo"] = str(up.json()["id"])
+            headers.append(h)
+    return headers
+
+
+def _report_request(villager: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
+    headers = {"Authorization": villager["Authorization"], "Idempotency-Key": uuid.uuid4().hex}
+    body = {
+        "kind": "problem",
+        "category": "public_facilities",
+        "description": "村口路灯坏了三天，晚上很黑，老人出门不方便",
+        "photo_ids": [int(villager["photo"])],
+        "location": {"lat": 31.5601, "lng": 107.1003, "coord_system": "gcj02", "address": "石垭村村口"},
+    }
+    return headers, body
+
+
+Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+async def _closed_loop(base: str, send: Send, concurrency: int, seconds: float) -> tuple[float, int]:
+    done = errors = 0
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
+
+        async def worker(w: int) -> None:
+            nonlocal done, errors
+            i = w
+            while time.perf_counter() < stop:
+                try:
+                    ok = (await send(c, i)).status_code < 300
+                except httpx.TransportError:  # a timeout under overload counts against the endpoint
+                    ok = False
+                done, errors = done + ok, errors + (not ok)
+                i += concurrency
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(w) for w in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return done / elapsed, errors
+
+
+async def _open_loop(base: str, send: Send, rate: float, seconds: float) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=500)) as c:
+
+        async def one(i: int) -> None:
+            nonlocal errors
+            t0 = time.perf_counter()
+            try:
+                failed = (await send(c, i)).status_code >= 300
+            except httpx.TransportError:
+                failed = True
+            latencies.append((time.perf_counter() - t0) * 1000)
+            errors += failed
+
+        tasks = []
+        start = time.perf_counter()
+        for i in range(int(rate * seconds)):
+            # Fixed arrival times: a slow answer does not slow the arrivals (no coordinated omission).
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+    return latencies, errors
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _start_fake() -> tuple[subprocess.Popen[str], dict[str, str]]:
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.wechat_server", "--open"], stdout=subprocess.PIPE, text=True
+    )
+    assert fake.stdout is not None
+    return fake, json.loads(fake.stdout.readline())
+
+
+def _start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "uvicorn", "bench.report_submit:bench_app", "--factory"]
+    command += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    return subprocess.Popen(command, env=env, text=True)  # noqa: S603
+
+
+async def main(args: argparse.Namespace) -> int:
+    admin = pg.base_url()
+    name = f"ssp_bench_{os.getpid()}"
+    await pg.admin_execute(admin, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    url = pg.with_database(admin, name)
+    procs: list[subprocess.Popen[str]] = []
+    media_dir = tempfile.mkdtemp(prefix=f"{name}-media-")
+    try:
+        from app.core import migrate
+
+        await asyncio.to_thread(migrate.upgrade, url)
+        dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+        await pg.admin_execute(dsn, SEED, REFERENCE_TABLE)
+
+        fake, overrides = _start_fake()
+        procs.append(fake)
+        port = _free_port()
+        env = dict(
+            os.environ,
+            DATABASE_URL=url,
+            LOG_LEVEL="WARNING",
+            MEDIA_DIR=media_dir,
+            MP_DAILY_REPORT_LIMIT="1000",
+            MP_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+            SCHEDULER_ENABLED="false",
+            **{k.upper(): v for k, v in overrides.items() if k != "base_url"},
+        )
+        procs.append(_start_server(port, env, args.workers))
+        base = f"http://127.0.0.1:{port}"
+        await _wait_up(base + "/healthz")
+        villagers = await _seed(base, url, args.villagers)
+
+        async def reference(c: httpx.AsyncClient, i: int) -> httpx.Response:
+            return await c.post("/bench/reference", json=_report_request(villagers[i % len(villagers)])[1])
+
+        async def submit(c: httpx.AsyncClient, i: int) -> httpx.Response:
+            headers, body = _report_request(villagers[i % len(villagers)])
+            return await c.post("/mp/v1/reports", headers=headers, json=body)
+
+        await _closed_loop(base, reference, args.concurrency, 1.0)  # warm-up: connections, caches
+        await _closed_loop(base, submit, args.concurrency, 1.0)
+        ref_rps, ref_err = await _closed_loop(base, reference, args.concurrency, args.seconds)
+        sub_rps, sub_err = await _closed_loop(base, submit, args.concurrency, args.seconds)
+        latencies, open_err = await _open_loop(base, submit, args.rate, args.seconds)
+
+        result: dict[str, Any] = {
+            "reference_rps": round(ref_rps, 1),
+            "submit_rps": round(sub_rps, 1),
+            "ratio": round(sub_rps / ref_rps, 3),
+            "closed_loop_errors": ref_err + sub_err,
+            f"open_loop_{args.rate:g}rps": {
+                "requests": len(latencies),
+                "errors": open_err,
+                "p50_ms": round(statistics.median(latencies), 1),
+                "p95_ms": round(_pct(latencies, 95), 1),
+                "p99_ms": round(_pct(latencies, 99), 1),
+                "max_ms": round(max(latencies), 1),
+            },
+            "settings": vars(args),
+        }
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        ok = result["ratio"] >= 0.3 and result[f"open_loop_{args.rate:g}rps"]["p99_ms"] < 300 and not open_err
+        print("goal met" if ok else "goal NOT met")
+        return 0 if ok else 1
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(timeout=10)
+        shutil.rmtree(media_dir, ignore_errors=True)
+        await pg.drop(admin, name)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--villagers", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    raise SystemExit(asyncio.run(main(parser.parse_args())))

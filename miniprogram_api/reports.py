@@ -1,0 +1,123 @@
+"""Filing a report (idempotent under retries) and following one's own reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from app.categories.models import Category
+from app.core.errors import InvalidInput, NotFound
+from app.http.deps import NowDep, SessionDep, SettingsDep
+from app.http.pagination import decode_cursor, encode_cursor
+from app.idempotency import service as idempotency
+from app.idempotency.models import IdempotencyRecord
+from app.reports.models import Report
+from app.reports.workflow import STATUS_LABELS, Status
+from app.villagers.visibility import visible_to
+from miniprogram_api import notify, submission, views, wechat
+from miniprogram_api.deps import CurrentVillager, MpSettingsDep
+from miniprogram_api.schemas import ReportCreated, ReportIn, ReportPage, ReportView
+
+router = APIRouter(prefix="/reports", tags=["mini program: reports"])
+OPERATION = "report.submit"
+IdempotencyKey = Annotated[
+    str, Header(alias="Idempotency-Key", min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
+
+
+def _replay(record: IdempotencyRecord) -> JSONResponse:
+    assert record.status_code is not None and record.response is not None
+    return JSONResponse(record.response, record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+@router.post("", response_model=ReportCreated, status_code=status.HTTP_201_CREATED)
+async def create_report(
+    body: ReportIn,
+    idempotency_key: IdempotencyKey,
+    request: Request,
+    me: CurrentVillager,
+    session: SessionDep,
+    settings: SettingsDep,
+    mp: MpSettingsDep,
+    now: NowDep,
+) -> JSONResponse:
+    digest = idempotency.request_hash(body.model_dump(mode="json"))
+    lookup: dict[str, Any] = {"villager_id": me.id, "operation": OPERATION, "key": idempotency_key}
+    if (done := await idempotency.find(session, digest=digest, **lookup)) is not None:
+        return _replay(done)
+    # Nothing may stay open across the WeChat call: end the read transaction first (commit, not
+    # rollback: a rollback would expire the loaded villager).
+    await session.commit()
+    suggest = await wechat.check_text(request, openid=me.villager.mp_openid or "", content=body.description)
+    if suggest == "risky":
+        raise InvalidInput("反映内容含有不当信息，未能提交，请修改后重试", field="description")
+    record = await idempotency.claim(session, digest=digest, now=now, **lookup)
+    if record is None:
+        # A concurrent retry of this very request finished first: answer as it did.
+        done = await idempotency.find(session, digest=digest, **lookup)
+        assert done is not None
+        return _replay(done)
+    report = await submission.submit(
+        session,
+        villager=me.villager,
+        body=body,
+        held_for_review=suggest == "review",
+        actor=me.actor,
+        now=now,
+        tz=settings.tz,
+        daily_limit=mp.daily_report_limit,
+    )
+    payload = ReportCreated(
+        id=report.id,
+        ledger_no=report.ledger_no,
+        status=report.status,
+        status_label=STATUS_LABELS[Status(report.status)],
+        held_for_review=report.held_for_review,
+    ).model_dump(mode="json")
+    await idempotency.complete(session, record=record, status_code=status.HTTP_201_CREATED, response=payload)
+    await notify.report_received(session, report=report, now=now)
+    await session.commit()
+    return JSONResponse(payload, status.HTTP_201_CREATED)
+
+
+@router.get("", response_model=ReportPage)
+async def list_my_reports(
+    me: CurrentVillager,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ReportPage:
+    stmt = (
+        select(Report, Category.name)
+        .join(Category, Category.id == Report.category_id)
+        .where(Report.reporter_villager_id == me.id)
+    )
+    if (before := decode_cursor(cursor)) is not None:
+        stmt = stmt.where(Report.id < before)
+    rows = (await session.execute(stmt.order_by(Report.id.desc()).limit(limit + 1))).all()
+    items = await views.summaries(session, rows[:limit])
+    return ReportPage(items=items, next_cursor=encode_cursor(items[-1].id) if len(rows) > limit else None)
+
+
+async def visible_report(session: SessionDep, report_id: int, villager_id: int) -> Report:
+    report = await session.scalar(select(Report).where(Report.id == report_id, visible_to(villager_id)))
+    if report is None:
+        # Someone else's private report and a missing one look the same.
+        raise NotFound("工单不存在", field="report_id")
+    return report
+
+
+@router.get("/{report_id}", response_model=ReportView)
+async def get_report(
+    report_id: int,
+    me: CurrentVillager,
+    session: SessionDep,
+    settings: SettingsDep,
+    mp: MpSettingsDep,
+    now: NowDep,
+) -> ReportView:
+    report = await visible_report(session, report_id, me.id)
+    return await views.detail(session, report, viewer_id=me.id, settings=settings, mp=mp, now=now)

@@ -1,0 +1,125 @@
+"""Turning a villager's report form into a report: defaults from the profile, the daily limit, photos,
+the position from a photo when the villager agreed. Runs inside the request's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.areas.models import Area
+from app.audit.service import Actor
+from app.categories.models import Category, Topic
+from app.core.errors import DomainError, InvalidInput
+from app.media import service as media_service
+from app.people.models import Villager
+from app.reports import service as reports_service
+from app.reports.models import Report
+from miniprogram_api.schemas import ReportIn
+
+
+class TooManyReports(DomainError):
+    status_code = 429
+    code = "daily_limit"
+
+
+async def _check_daily_limit(
+    session: AsyncSession, *, villager_id: int, limit: int, now: datetime, tz: ZoneInfo
+) -> None:
+    # The villager's row lock serialises their own submissions, so the count cannot be raced past.
+    # FOR NO KEY UPDATE: it does not wait on the key-share locks that foreign keys to the villager take
+    # (the idempotency row, a concurrent report), which FOR UPDATE would turn into deadlocks.
+    await session.execute(
+        select(Villager.id).where(Villager.id == villager_id).with_for_update(key_share=True)
+    )
+    local_midnight = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
+    today = await session.scalar(
+        select(func.count())
+        .select_from(Report)
+        .where(Report.reporter_villager_id == villager_id, Report.submitted_at >= local_midnight)
+    )
+    if (today or 0) >= limit:
+        raise TooManyReports(f"您今天已提交 {limit} 条反映，已达每日上限，请明天再提交", field="description")
+
+
+async def _category(session: AsyncSession, body: ReportIn) -> Category:
+    category = await session.scalar(
+        select(Category).where(Category.code == body.category, Category.is_active.is_(True))
+    )
+    if category is None:
+        raise InvalidInput("所选类别不存在", field="category")
+    if category.kind != body.kind:
+        raise InvalidInput("所选类别不属于该类型", field="category")
+    if body.topic is not None and await session.get(Topic, body.topic) is None:
+        raise InvalidInput("所选话题不存在", field="topic")
+    return category
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    villager: Villager,
+    body: ReportIn,
+    held_for_review: bool,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    daily_limit: int,
+) -> Report:
+    category = await _category(session, body)
+    village_id = body.village_id or villager.home_village_id
+    if village_id is None:
+        raise InvalidInput("请选择问题所在的村(社区)，或先在“我的”中设置所在村", field="village_id")
+    grid_id = body.grid_id
+    if grid_id is None and village_id == villager.home_village_id:
+        grid_id = villager.home_grid_id
+    # One query for both areas; submit_report's lookups of them are then identity-map hits (the list
+    # keeps them referenced: the identity map alone holds objects weakly).
+    areas = (
+        await session.scalars(select(Area).where(Area.id.in_([i for i in (village_id, grid_id) if i])))
+    ).all()
+    if len(set(body.photo_ids)) != len(body.photo_ids):
+        raise InvalidInput("照片重复，请检查后再提交", field="photo_ids")
+    photos = await media_service.usable_by(session, villager_id=villager.id, media_ids=body.photo_ids)
+    await _check_daily_limit(session, villager_id=villager.id, limit=daily_limit, now=now, tz=tz)
+
+    lat = lng = None
+    coord_system = address = None
+    if body.location is not None:
+        lat, lng = body.location.lat, body.location.lng
+        coord_system, address = body.location.coord_system, body.location.address
+    elif body.use_photo_location:
+        located = next((p for p in photos if p.gps_lat is not None), None)
+        if located is not None:
+            # EXIF positions are GPS, i.e. WGS-84.
+            lat, lng, coord_system = located.gps_lat, located.gps_lng, "wgs84"
+
+    report = await reports_service.submit_report(
+        session,
+        data=reports_service.NewReport(
+            kind=body.kind,
+            category_id=category.id,
+            description=body.description,
+            village_id=village_id,
+            grid_id=grid_id,
+            topic_code=body.topic,
+            lat=lat,
+            lng=lng,
+            coord_system=coord_system,
+            address=address,
+            is_anonymous=body.anonymous,
+            channel="miniprogram",
+            reporter_villager_id=villager.id,
+        ),
+        actor=actor,
+        now=now,
+    )
+    del areas
+    if held_for_review:
+        # msg_sec_check said "review" (or could not answer): staff see it first, the public never.
+        report.held_for_review = True
+    media_service.attach(session, report_id=report.id, media=photos)
+    await session.flush()
+    return report

@@ -1,0 +1,28 @@
+"""Calendar jobs: daily, weekly and monthly slots on the county's clock, and the job-run log's pruning.
+
+The slots only record a run for now; the statistics of a later issue hang off them (a run gets the slot
+it stands for in `ctx.slot`, the period to close). Times are Asia/Shanghai (settings.timezone).
+"""
+
+from __future__ import annotations
+
+from app.jobs import service as runs
+from scheduler.registry import Job, JobContext, register
+
+
+async def calendar_slot(ctx: JobContext) -> dict[str, int]:
+    return {}
+
+
+async def prune_job_runs(ctx: JobContext) -> dict[str, int]:
+    async with ctx.database.sessionmaker() as session:
+        deleted = await runs.prune(session, now=ctx.now)
+        await session.commit()
+    return {"deleted": deleted}
+
+
+# Just after midnight, once the day (week, month) being reported on is over.
+register(Job(name="calendar-daily", run=calendar_slot, cron="5 0 * * *"))
+register(Job(name="calendar-weekly", run=calendar_slot, cron="15 0 * * mon"))
+register(Job(name="calendar-monthly", run=calendar_slot, cron="25 0 1 * *"))
+register(Job(name="job-runs-prune", run=prune_job_runs, cron="40 3 * * *"))

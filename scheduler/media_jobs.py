@@ -1,0 +1,29 @@
+"""Chat photo downloads: every photo a follower sent the Official Account is fetched from WeChat's
+temporary media (kept there 3 days) into the media storage and put on its report, retried until it is.
+
+`suishoupai job run media-fetch` runs it once. Safe anywhere, any number of times at once: rows are
+claimed with SKIP LOCKED and a lease (app.inbound.media_fetch).
+"""
+
+from __future__ import annotations
+
+from app.inbound.media_fetch import MediaFetcher
+from app.media.storage import LocalFolderStorage
+from app.wechat.factory import build_client
+from scheduler.registry import Job, JobContext, register
+
+
+async def fetch_chat_photos(ctx: JobContext) -> dict[str, int]:
+    client = build_client(ctx.settings, ctx.database.sessionmaker)
+    try:
+        fetcher = MediaFetcher(
+            sessionmaker=ctx.database.sessionmaker,
+            source=client,
+            storage=LocalFolderStorage(ctx.settings.media_dir),
+        )
+        return await fetcher.run_once(now=ctx.now)
+    finally:
+        await client.aclose()
+
+
+register(Job(name="media-fetch", run=fetch_chat_photos, every_seconds=30))
