@@ -12,16 +12,11 @@ from app.jobs import service
 from app.jobs.models import Outcome
 from app.jobs.schemas import JobRunItem, JobStatusItem
 from app.people.models import Role
+from scheduler.jobs import JOBS
 from scheduler.registry import Job
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["console: scheduler"])
 Admin = Annotated[CurrentStaffContext, allow(Role.admin)]
-
-
-def _jobs() -> dict[str, Job]:
-    from scheduler.jobs import JOBS
-
-    return JOBS
 
 
 def _schedule(job: Job, timezone: str) -> str | None:
@@ -52,7 +47,7 @@ async def list_runs(
 
 @router.get("", response_model=list[JobStatusItem])
 async def list_jobs(staff: Admin, session: SessionDep, settings: SettingsDep) -> list[JobStatusItem]:
-    jobs = _jobs()
+    jobs = JOBS
     return [
         JobStatusItem(
             job=h.job,

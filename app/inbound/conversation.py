@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy import ColumnElement, String, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.inbound.models import ChatSession
@@ -24,28 +24,45 @@ R = cast(Table, Report.__table__)
 DESCRIPTION_CHARS = 2000
 
 
+_LATEST_OPEN = (
+    select(ChatSession.id)
+    .where(
+        ChatSession.villager_id == bindparam("p_villager"),
+        ChatSession.state != "closed",
+        ChatSession.last_message_at > bindparam("p_since"),
+    )
+    .order_by(ChatSession.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_RENEW = (
+    update(ChatSession)
+    .where(ChatSession.id == _LATEST_OPEN)
+    .values(last_message_at=bindparam("p_now"))
+    .returning(ChatSession)
+    .execution_options(synchronize_session=False)
+)
+_ADD_TEXT = (
+    update(R)
+    .where(R.c.id == bindparam("p_report"), R.c.status == Status.submitted.value)
+    .values(
+        description=func.substr(
+            R.c.description.concat(bindparam("p_tail", type_=String)), 1, DESCRIPTION_CHARS
+        ),
+        version=R.c.version + 1,
+        updated_at=bindparam("p_now"),
+    )
+    .returning(R.c.id)
+)
+
+
 async def open_conversation(
     session: AsyncSession, *, villager_id: int, window: timedelta, now: datetime
 ) -> ChatSession | None:
     """The follower's conversation still inside the window, its window renewed from `now`, in one
     statement. Whether its report still awaits review is settled by the guarded updates below."""
-    latest = (
-        select(ChatSession.id)
-        .where(
-            ChatSession.villager_id == villager_id,
-            ChatSession.state != "closed",
-            ChatSession.last_message_at > now - window,
-        )
-        .order_by(ChatSession.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     chat: ChatSession | None = await session.scalar(
-        update(ChatSession)
-        .where(ChatSession.id == latest)
-        .values(last_message_at=now)
-        .returning(ChatSession)
-        .execution_options(synchronize_session=False)
+        _RENEW, {"p_villager": villager_id, "p_since": now - window, "p_now": now}
     )
     return chat
 
@@ -61,17 +78,8 @@ def _awaiting_review(report_id: int) -> list[ColumnElement[bool]]:
 
 async def add_text(session: AsyncSession, *, report_id: int, text: str, now: datetime) -> bool:
     """Append to the description; False when the report is no longer awaiting review."""
-    stmt = (
-        update(R)
-        .where(*_awaiting_review(report_id))
-        .values(
-            description=func.substr(R.c.description.concat("\n" + text), 1, DESCRIPTION_CHARS),
-            version=R.c.version + 1,
-            updated_at=now,
-        )
-        .returning(R.c.id)
-    )
-    return (await session.execute(stmt)).first() is not None
+    params = {"p_report": report_id, "p_tail": "\n" + text, "p_now": now}
+    return (await session.execute(_ADD_TEXT, params)).first() is not None
 
 
 async def place(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,13 +31,15 @@ def _insert(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+_FOLLOWER = select(Villager).where(Villager.oa_openid == bindparam("p_openid"))
+# NO KEY UPDATE: rows that reference the villager (reports, photos) take key-share locks.
+_FOLLOWER_LOCKED = _FOLLOWER.with_for_update(key_share=True)
+
+
 async def follower(session: AsyncSession, *, openid: str, lock: bool = False) -> Villager | None:
     """The villager with this OA openid. `lock` serialises one follower's messages (chat assembly)."""
-    stmt = select(Villager).where(Villager.oa_openid == openid)
-    if lock:
-        # NO KEY UPDATE: rows that reference the villager (reports, photos) take key-share locks.
-        stmt = stmt.with_for_update(key_share=True)
-    villager: Villager | None = await session.scalar(stmt)
+    stmt = _FOLLOWER_LOCKED if lock else _FOLLOWER
+    villager: Villager | None = await session.scalar(stmt, {"p_openid": openid})
     return villager
 
 

@@ -5,17 +5,20 @@ changes, so they commit together or not at all: a second delivery's insert finds
 waits on it while the first is still in flight) and its transaction is rolled back, and it is answered
 with the stored reply. Usually the row is written once, at the end, with its reply (`store_handled`);
 a handler whose rows reference the message claims it first (`claim`, then `finish`).
+
+Every push runs these, so the statements are built once, with bind parameters, not per request.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,10 +26,48 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.inbound.models import InboundMessage
 
 _KEY_CHARS = 255
+T = cast(Table, InboundMessage.__table__)
+_COLUMNS = (
+    "app",
+    "dedupe_key",
+    "msg_type",
+    "event",
+    "from_openid",
+    "msg_id",
+    "sent_at",
+    "received_at",
+    "payload",
+    "status",
+    "reply",
+    "error",
+    "report_id",
+    "handled_at",
+)
 
 
-def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+@functools.cache
+def _insert_once(dialect: str) -> Any:
+    # Bind names must differ from the column names they fill.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(T)
+        .values({name: bindparam(f"p_{name}") for name in _COLUMNS})
+        .on_conflict_do_nothing(index_elements=[T.c.app, T.c.dedupe_key])
+        .returning(T.c.id)
+    )
+
+
+_FINISH = (
+    update(T)
+    .where(T.c.id == bindparam("p_id"))
+    .values(
+        status="handled",
+        reply=bindparam("p_reply"),
+        report_id=bindparam("p_report_id"),
+        handled_at=bindparam("p_at"),
+    )
+)
+_STORED_REPLY = select(T.c.reply).where(T.c.app == bindparam("p_app"), T.c.dedupe_key == bindparam("p_key"))
 
 
 def storable_key(key: str) -> str:
@@ -50,9 +91,20 @@ def _sent_at(fields: Mapping[str, Any]) -> datetime | None:
     return datetime.fromtimestamp(int(raw), UTC)
 
 
-def _values(app: str, fields: Mapping[str, Any], key: str, now: datetime, *, status: str) -> dict[str, Any]:
+def _row(
+    app: str,
+    fields: Mapping[str, Any],
+    key: str,
+    now: datetime,
+    *,
+    status: str,
+    reply: str | None = None,
+    error: str | None = None,
+    report_id: int | None = None,
+    handled_at: datetime | None = None,
+) -> dict[str, Any]:
     msg_id = _text(fields, "MsgId", 40)
-    return {
+    row = {
         "app": app,
         "dedupe_key": storable_key(key),
         "msg_type": _text(fields, "MsgType", 32) or "",
@@ -63,16 +115,18 @@ def _values(app: str, fields: Mapping[str, Any], key: str, now: datetime, *, sta
         "received_at": now,
         "payload": dict(fields),
         "status": status,
+        "reply": reply[:2000] if reply else None,
+        "error": error[:300] if error else None,
+        "report_id": report_id,
+        "handled_at": handled_at,
     }
+    return {f"p_{name}": value for name, value in row.items()}
 
 
-def _insert_once(session: AsyncSession, values: dict[str, Any]) -> Any:
-    return (
-        _insert(session)(InboundMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[InboundMessage.app, InboundMessage.dedupe_key])
-        .returning(InboundMessage.id)
-    )
+async def _insert_row(session: AsyncSession, row: dict[str, Any]) -> int | None:
+    stmt = _insert_once(session.get_bind().dialect.name)
+    new_id: int | None = (await session.execute(stmt, row)).scalar_one_or_none()
+    return new_id
 
 
 async def claim(
@@ -80,9 +134,7 @@ async def claim(
 ) -> int | None:
     """Store the message before its handler is done (for rows that must reference it); None when a
     delivery of it is stored already."""
-    values = _values(app, fields, key, now, status="received")
-    new_id: int | None = (await session.execute(_insert_once(session, values))).scalar_one_or_none()
-    return new_id
+    return await _insert_row(session, _row(app, fields, key, now, status="received"))
 
 
 async def store_handled(
@@ -97,18 +149,12 @@ async def store_handled(
 ) -> int | None:
     """Store the message with how it was handled, in one statement; None when a delivery of it is
     stored already (the caller then rolls its handler's work back)."""
-    values = _values(app, fields, key, now, status="handled")
-    values.update(reply=reply[:2000] if reply else None, report_id=report_id, handled_at=now)
-    new_id: int | None = (await session.execute(_insert_once(session, values))).scalar_one_or_none()
-    return new_id
+    row = _row(app, fields, key, now, status="handled", reply=reply, report_id=report_id, handled_at=now)
+    return await _insert_row(session, row)
 
 
 async def stored_reply(session: AsyncSession, *, app: str, key: str) -> str | None:
-    reply: str | None = await session.scalar(
-        select(InboundMessage.reply).where(
-            InboundMessage.app == app, InboundMessage.dedupe_key == storable_key(key)
-        )
-    )
+    reply: str | None = await session.scalar(_STORED_REPLY, {"p_app": app, "p_key": storable_key(key)})
     return reply
 
 
@@ -120,16 +166,8 @@ async def finish(
     report_id: int | None,
     now: datetime,
 ) -> None:
-    await session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id == message_id)
-        .values(
-            status="handled",
-            reply=reply[:2000] if reply else None,
-            report_id=report_id,
-            handled_at=now,
-        )
-    )
+    params = {"p_id": message_id, "p_reply": reply[:2000] if reply else None, "p_report_id": report_id}
+    await session.execute(_FINISH, {**params, "p_at": now})
 
 
 async def record_failure(
@@ -143,10 +181,5 @@ async def record_failure(
     reply: str | None,
 ) -> None:
     """After the handler's transaction was rolled back: keep the message anyway, marked failed."""
-    values = _values(app, fields, key, now, status="failed")
-    values.update(error=error[:300], reply=reply, handled_at=now)
-    await session.execute(
-        _insert(session)(InboundMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[InboundMessage.app, InboundMessage.dedupe_key])
-    )
+    row = _row(app, fields, key, now, status="failed", reply=reply, error=error, handled_at=now)
+    await _insert_row(session, row)

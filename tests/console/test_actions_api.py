@@ -216,3 +216,47 @@ async def test_two_cadres_accepting_at_once_one_wins_one_gets_409(fresh_db, sett
             )
     finally:
         await db.dispose()
+
+
+async def test_console_actions_write_the_outbox_rows_they_imply(session, client):
+    """Each step through the console: the reporter hears acceptance, progress and the result; the handler
+    hears the assignment; the department hears the escalation — one row per cause."""
+    from app.notifications.models import Notification
+
+    c = await factories.county(session)
+    cadre = await factories.staff(session, role="intake_cadre", area=c.village)
+    handler = await factories.staff(session, role="handler", area=c.village, team="technician")
+    officer = await factories.staff(session, role="department_staff", area=c.town, department=c.department)
+    reporter = await factories.villager(session, village=c.village)
+    report = await factories.report(session, village=c.village, reporter=reporter)
+
+    async def rows() -> list[tuple[str, int | None, int | None]]:
+        found = await session.execute(
+            select(Notification.kind, Notification.villager_id, Notification.staff_id)
+            .where(Notification.report_id == report.id)
+            .order_by(Notification.id)
+        )
+        return [tuple(r) for r in found.all()]
+
+    steps = [
+        (cadre, "accept", {}, [("acknowledged", reporter.id, None)]),
+        (cadre, "assign", {"assignee_staff_id": handler.id}, [("assigned", None, handler.id)]),
+        (handler, "add_progress", {"note": "已到现场"}, [("progress", reporter.id, None)]),
+        (
+            cadre,
+            "escalate",
+            {"department_id": c.department.id},
+            [("progress", reporter.id, None), ("escalated", None, officer.id)],
+        ),
+        (officer, "resolve", {"result": "已修复"}, [("resolved", reporter.id, None)]),
+    ]
+    expected: list[tuple[str, int | None, int | None]] = []
+    for actor, action, body, new_rows in steps:
+        res = await _act(client, actor, report.id, action, **body)
+        assert res.status_code == 200, (action, res.text)
+        expected += new_rows
+        assert await rows() == expected, action
+    # Retrying an action that already happened is refused and writes nothing more.
+    again = await _act(client, officer, report.id, "resolve", result="已修复")
+    assert again.status_code == 409
+    assert len(await rows()) == len(expected)
