@@ -64,6 +64,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(application)
     application.add_middleware(RequestContextMiddleware)
     application.include_router(health.router)
+    # First: WeChat waits 5 s at most, and routes are matched in order.
+    application.include_router(wechat_callbacks_router)
     application.include_router(console_auth.router)
     application.include_router(console_reports.router)
     application.include_router(miniprogram_router)
@@ -75,7 +77,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     application.include_router(console_organisation.router)
     application.include_router(console_jobs.router)
     application.include_router(console_wechat_messages.router)
-    application.include_router(wechat_callbacks_router)
     missing = routes_without_role_check(application, prefix="/api/v1/", public=PUBLIC_CONSOLE_ROUTES)
     if missing:
         raise RuntimeError(f"console endpoints without a role declaration: {missing}")

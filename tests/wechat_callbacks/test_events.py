@@ -295,3 +295,21 @@ async def test_menu_clicks_answer_like_keywords(wx, session, county):
     progress = await event(wx, villager.oa_openid, "CLICK", "<EventKey>progress</EventKey>")
     other = await event(wx, villager.oa_openid, "CLICK", "<EventKey>something_else</EventKey>")
     assert "还没有反映记录" in progress["Content"] and other == {}
+
+
+async def test_a_refollow_links_an_official_account_only_row_to_the_mini_program_profile(
+    wx, session, county, fake
+):
+    mp_side = await factories.villager(session, village=county.village, unionid="union-late-1")
+    oa_only = await follower(session)  # met on the Official Account before its unionid was known
+    openid = oa_only.oa_openid
+    fake.add_follower(openid, unionid="union-late-1")
+    await event(wx, openid, "subscribe")
+    rows = {
+        v.id: v
+        for v in (
+            await session.scalars(fresh(select(Villager).where(Villager.id.in_([mp_side.id, oa_only.id]))))
+        )
+    }
+    assert rows[mp_side.id].oa_openid == openid and rows[mp_side.id].oa_following
+    assert rows[oa_only.id].oa_openid is None  # what it reported stays with it

@@ -43,12 +43,16 @@ async def test_a_chat_report_with_a_photo_on_sqlite(tmp_path, cb_settings, clock
             await wx.push("oa", image)
             await wx.push("oa", image)  # a retry
             pushed = await wx.push("oa", text_xml(villager.oa_openid, "村口的水管爆了", at=clock.unix))
+            clock.advance(minutes=2)
+            added = await wx.push("oa", text_xml(villager.oa_openid, "水流到路上了", at=clock.unix))
         assert "已收到您的反映" in wx.reply(pushed)["Content"]
+        assert "已补充" in wx.reply(added)["Content"]
         async with database.sessionmaker() as session:
             [report] = (await session.scalars(select(Report))).all()
             assert report.channel == "official_account"
+            assert (report.description, report.version) == ("村口的水管爆了\n水流到路上了", 3)
             assert len((await session.scalars(select(ReportMedia))).all()) == 1
-            assert len((await session.scalars(select(InboundMessage))).all()) == 2
+            assert len((await session.scalars(select(InboundMessage))).all()) == 3  # the retry: none
     finally:
         await client.aclose()
         await database.dispose()
