@@ -90,8 +90,5 @@ class Registry:
         kind = msg_type.lower()
         return self._handlers.get((app, kind, (event or "").lower() if kind == "event" else ""))
 
-    def registered(self) -> list[tuple[str, str, str]]:
-        return sorted(self._handlers)
-
 
 REGISTRY = Registry()
