@@ -137,11 +137,15 @@ async def open_order(
     return order
 
 
+def _require_open(order: SupervisionOrder) -> None:
+    if order.status != "open":
+        raise Conflict("督办单已结束", field="order_id")
+
+
 async def add_record(
     session: AsyncSession, *, order: SupervisionOrder, method: str, findings: str, actor: Actor, now: datetime
 ) -> SupervisionRecord:
-    if order.status != "open":
-        raise Conflict("督办单已结束", field="order_id")
+    _require_open(order)
     if method not in METHOD_LABELS:
         raise InvalidInput("督办方式应为系统督促、电话督导或现场督办", field="method")
     record = SupervisionRecord(
@@ -164,8 +168,7 @@ async def add_record(
 async def close_order(
     session: AsyncSession, *, order: SupervisionOrder, result: str, actor: Actor, now: datetime
 ) -> SupervisionOrder:
-    if order.status != "open":
-        raise Conflict("督办单已结束", field="order_id")
+    _require_open(order)
     order.status, order.result, order.closed_at, order.updated_at = "closed", result, now, now
     report = await reports_service.get_report(session, order.report_id)
     await reports_service.set_flag(

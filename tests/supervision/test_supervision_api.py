@@ -46,17 +46,16 @@ async def setup(session, client):
     handler = await factories.staff(session, role="handler", area=c.village, team="volunteer")
     report = await factories.report(session, village=c.village)
     await _walk(session, report, (Action.accept, {}), (Action.assign, {"assignee_staff_id": handler.id}))
-    report.handler_id_for_tests = handler.id
     headers = {
         "sup": await factories.staff_token(client, sup),
         "far": await factories.staff_token(client, far_sup),
         "cadre": await factories.staff_token(client, cadre),
     }
-    return c, report, headers
+    return c, report, headers, handler.id
 
 
 async def test_an_order_is_opened_followed_up_by_phone_and_site_and_closed(setup, client, session):
-    c, report, h = setup
+    c, report, h, handler_id = setup
     res = await client.post(
         "/api/v1/supervision/orders",
         headers=h["sup"],
@@ -66,7 +65,7 @@ async def test_an_order_is_opened_followed_up_by_phone_and_site_and_closed(setup
     order = res.json()
     # The assignee is told, once, through the outbox.
     assert await _outbox(session, "supervision_order") == [
-        (report.handler_id_for_tests, f"supervision:{order['id']}:s{report.handler_id_for_tests}")
+        (handler_id, f"supervision:{order['id']}:s{handler_id}")
     ]
     detail = await client.get(f"/api/v1/reports/{report.id}", headers=h["sup"])
     assert detail.json()["key_supervision"] is True
@@ -99,7 +98,7 @@ async def test_an_order_is_opened_followed_up_by_phone_and_site_and_closed(setup
 
 
 async def test_order_refusals(setup, client):
-    c, report, h = setup
+    c, report, h, handler_id = setup
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     res = await client.post(
         "/api/v1/supervision/orders",
@@ -140,7 +139,7 @@ async def test_order_refusals(setup, client):
 
 
 async def test_a_look_back_that_finds_the_problem_back_reopens_the_report(setup, client, session):
-    c, report, h = setup
+    c, report, h, handler_id = setup
     await _walk(session, report, (Action.resolve, {"result": "已清理"}), (Action.close, {}))
     res = await client.post(
         "/api/v1/supervision/look-backs",
@@ -165,7 +164,7 @@ async def test_a_look_back_that_finds_the_problem_back_reopens_the_report(setup,
 
 
 async def test_look_back_only_on_finished_reports(setup, client):
-    c, report, h = setup
+    c, report, h, handler_id = setup
     res = await client.post(
         "/api/v1/supervision/look-backs",
         headers=h["sup"],
@@ -175,7 +174,7 @@ async def test_look_back_only_on_finished_reports(setup, client):
 
 
 async def test_special_ledger_is_made_of_reports_in_scope_and_pushed_once(setup, client, session):
-    c, report, h = setup
+    c, report, h, handler_id = setup
     other = await factories.report(session, village=c.village)
     far = await factories.report(session, village=c.other_village)
     res = await client.post(
@@ -200,7 +199,7 @@ async def test_special_ledger_is_made_of_reports_in_scope_and_pushed_once(setup,
     assert pushed.status_code == 200 and pushed.json()["pushed_at"] is not None
     # The assigned report goes to its handler; the unassigned one to the village secretary.
     assert await _outbox(session, "supervision_order") == [
-        (report.handler_id_for_tests, f"ledger:{ledger['id']}:r{report.id}:s{report.handler_id_for_tests}"),
+        (handler_id, f"ledger:{ledger['id']}:r{report.id}:s{handler_id}"),
         (secretary.id, f"ledger:{ledger['id']}:r{other.id}:s{secretary.id}"),
     ]
     again = await client.post(f"/api/v1/supervision/ledgers/{ledger['id']}/push", headers=h["sup"])
