@@ -16,6 +16,10 @@ class Kind(enum.StrEnum):
     supervision_order = "supervision_order"
     reminder_letter = "reminder_letter"
     warning_bulletin = "warning_bulletin"
+    period_report = "period_report"
+    health_report = "health_report"
+    points_earned = "points_earned"
+    redemption_ready = "redemption_ready"
 
 
 KIND_LABELS = {
@@ -29,6 +33,10 @@ KIND_LABELS = {
     Kind.supervision_order: "督办通知",
     Kind.reminder_letter: "提醒函",
     Kind.warning_bulletin: "预警专报",
+    Kind.period_report: "统计通报",
+    Kind.health_report: "体检报告",
+    Kind.points_earned: "积分到账",
+    Kind.redemption_ready: "兑换待领取",
 }
 
 

@@ -7,12 +7,12 @@ Each call runs inside a savepoint that is rolled back, so calls do not change ea
 
 from __future__ import annotations
 
+import importlib
 import io
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import pkgutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,29 +23,9 @@ from app.reports import service as reports_service
 from app.reports.workflow import Action
 from app.supervision import service as supervision_service
 from tests import factories
+from tests.console import matrix_base
+from tests.console.matrix_base import ADMIN, EVERYONE, HOME_VIEWERS, LATER, SUPERVISORS, TZ, Entry, World
 from tests.factories import NOW
-
-TZ = ZoneInfo("Asia/Shanghai")
-LATER = datetime.now(UTC) + timedelta(days=30)
-
-HOME_VIEWERS = {"admin", "sup_county", "sup_town", "secretary", "cadre", "grid", "handler"}
-FAR = {"sup_far", "secretary_far", "cadre_far", "grid_far", "handler_far", "dept_far"}
-EVERYONE = HOME_VIEWERS | {"dept"} | FAR
-SUPERVISORS = {"admin", "sup_county", "sup_town", "sup_far"}
-ADMIN = {"admin"}
-
-
-@dataclass
-class World:
-    ids: dict[str, int] = field(default_factory=dict)
-    codes: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Entry:
-    ok: set[str]  # these get past authorization (2xx, or 409/422 about the request itself)
-    forbidden: set[str]  # these get 403; everyone else gets 404
-    call: Callable[[World], tuple[str, str, dict[str, Any]]]
 
 
 def _csv(text: str) -> dict[str, Any]:
@@ -265,6 +245,17 @@ MATRIX: dict[tuple[str, str], Entry] = {
 }
 PUBLIC = {("POST", "/api/v1/auth/token")}
 
+# The entries other issues add, each in a module of its own (see matrix_base's docstring).
+EXTENSIONS = [
+    importlib.import_module(f"tests.console.{m.name}")
+    for m in pkgutil.iter_modules([str(Path(matrix_base.__file__).parent)])
+    if m.name.startswith("matrix_") and m.name != "matrix_base"
+]
+for _extension in EXTENSIONS:
+    _overlap = set(MATRIX) & set(_extension.ENTRIES)
+    assert not _overlap, f"{_extension.__name__} repeats matrix entries: {_overlap}"
+    MATRIX.update(_extension.ENTRIES)
+
 
 def test_every_console_endpoint_is_in_the_matrix(app):
     routes = {
@@ -367,6 +358,9 @@ async def world(session) -> tuple[World, dict[str, dict[str, str]]]:
         },
         codes={"town": c.town.code},
     )
+    for extension in EXTENSIONS:
+        if hasattr(extension, "extend_world"):
+            await extension.extend_world(session, county=c, accounts=accounts, world=w)
     now = datetime.now(UTC)
     headers = {
         name: {
