@@ -69,7 +69,12 @@ DEFAULT_FIELDS: dict[Kind, tuple[tuple[str, str], ...]] = {
     Kind.warning_bulletin: (("thing1", "title"), ("thing2", "area"), ("number3", "count"), ("date4", "time")),
     Kind.period_report: (("thing1", "title"), ("thing2", "unit"), ("date3", "time"), ("thing4", "note")),
     Kind.health_report: (("thing1", "unit"), ("thing2", "title"), ("date3", "time"), ("thing4", "note")),
-    Kind.points_earned: (("number1", "points"), ("number2", "balance"), ("thing3", "title"), ("date4", "time")),
+    Kind.points_earned: (
+        ("number1", "points"),
+        ("number2", "balance"),
+        ("thing3", "title"),
+        ("date4", "time"),
+    ),
     Kind.redemption_ready: (
         ("thing1", "title"),
         ("character_string2", "pickup_code"),
