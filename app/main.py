@@ -9,14 +9,21 @@ from fastapi import FastAPI
 
 from app import models as _models  # noqa: F401  (every mapper configured before the first query)
 from app.console import actions as console_actions
+from app.console import analysis_reports as console_analysis_reports
 from app.console import audit as console_audit
 from app.console import auth as console_auth
+from app.console import handler_pool as console_handler_pool
+from app.console import indicators as console_indicators
 from app.console import jobs as console_jobs
+from app.console import letters as console_letters
 from app.console import notifications as console_notifications
 from app.console import organisation as console_organisation
+from app.console import points as console_points
 from app.console import reports as console_reports
+from app.console import rewards as console_rewards
 from app.console import staff as console_staff
 from app.console import supervision as console_supervision
+from app.console import warnings as console_warnings
 from app.console import wechat_messages as console_wechat_messages
 from app.core.database import Database
 from app.core.logging import configure_logging
@@ -77,6 +84,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     application.include_router(console_organisation.router)
     application.include_router(console_jobs.router)
     application.include_router(console_wechat_messages.router)
+    application.include_router(console_points.router)
+    application.include_router(console_rewards.router)
+    application.include_router(console_handler_pool.router)
+    application.include_router(console_warnings.router)
+    application.include_router(console_analysis_reports.router)
+    application.include_router(console_letters.router)
+    application.include_router(console_indicators.router)
     missing = routes_without_role_check(application, prefix="/api/v1/", public=PUBLIC_CONSOLE_ROUTES)
     if missing:
         raise RuntimeError(f"console endpoints without a role declaration: {missing}")

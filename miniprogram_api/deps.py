@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor
 from app.http.deps import SessionDep, SettingsDep
-from app.media.storage import LocalFolderStorage, MediaStorage
+from app.media.storage import MediaStorage, storage_of
 from app.people.models import Villager
 from app.villagers import service as villagers_service
 from app.villagers.models import VillagerSession
@@ -25,7 +24,7 @@ UNAUTHORIZED = HTTPException(
 )
 
 
-def _mp_settings() -> MiniProgramSettings:
+async def _mp_settings() -> MiniProgramSettings:
     return get_mp_settings()
 
 
@@ -45,32 +44,43 @@ class CurrentVillagerContext:
         )
 
 
-async def get_current_villager(
-    request: Request,
-    session: SessionDep,
+async def get_access_claims(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> CurrentVillagerContext:
+) -> villagers_service.AccessClaims:
+    """The token's claims, checked by signature and expiry only: `confirm` asks the database."""
     if credentials is None:
         raise UNAUTHORIZED
-    found = await villagers_service.authenticate(
-        session, token=credentials.credentials, secret=settings.secret_key
-    )
+    claims = villagers_service.read_access_token(credentials.credentials, secret=settings.secret_key)
+    if claims is None:
+        raise UNAUTHORIZED
+    return claims
+
+
+AccessClaimsDep = Annotated[villagers_service.AccessClaims, Depends(get_access_claims)]
+
+
+async def confirm(
+    request: Request, session: AsyncSession, claims: villagers_service.AccessClaims
+) -> CurrentVillagerContext:
+    """The signed-in villager, once the database shows the sign-in is still open (401 otherwise)."""
+    found = await villagers_service.confirm(session, claims)
     if found is None:
         raise UNAUTHORIZED
     return CurrentVillagerContext(found[0], found[1], request)
 
 
+async def get_current_villager(
+    request: Request, session: SessionDep, claims: AccessClaimsDep
+) -> CurrentVillagerContext:
+    return await confirm(request, session, claims)
+
+
 CurrentVillager = Annotated[CurrentVillagerContext, Depends(get_current_villager)]
 
 
-@functools.lru_cache(maxsize=4)
-def _local_storage(root: Path) -> LocalFolderStorage:
-    return LocalFolderStorage(root)
-
-
-def get_storage(settings: SettingsDep) -> MediaStorage:
-    return _local_storage(settings.media_dir)
+async def get_storage(request: Request) -> MediaStorage:
+    return storage_of(request.app)
 
 
 StorageDep = Annotated[MediaStorage, Depends(get_storage)]

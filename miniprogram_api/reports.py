@@ -18,7 +18,7 @@ from app.reports.models import Report
 from app.reports.workflow import STATUS_LABELS, Status
 from app.villagers.visibility import visible_to
 from miniprogram_api import notify, submission, views, wechat
-from miniprogram_api.deps import CurrentVillager, MpSettingsDep
+from miniprogram_api.deps import AccessClaimsDep, CurrentVillager, MpSettingsDep, confirm
 from miniprogram_api.schemas import ReportCreated, ReportIn, ReportPage, ReportView
 
 router = APIRouter(prefix="/reports", tags=["mini program: reports"])
@@ -38,28 +38,39 @@ async def create_report(
     body: ReportIn,
     idempotency_key: IdempotencyKey,
     request: Request,
-    me: CurrentVillager,
+    claims: AccessClaimsDep,
     session: SessionDep,
     settings: SettingsDep,
     mp: MpSettingsDep,
     now: NowDep,
 ) -> JSONResponse:
     digest = idempotency.request_hash(body.model_dump(mode="json"))
-    lookup: dict[str, Any] = {"villager_id": me.id, "operation": OPERATION, "key": idempotency_key}
-    if (done := await idempotency.find(session, digest=digest, **lookup)) is not None:
-        return _replay(done)
-    # Nothing may stay open across the WeChat call: end the read transaction first (commit, not
-    # rollback: a rollback would expire the loaded villager).
-    await session.commit()
-    suggest = await wechat.check_text(request, openid=me.villager.mp_openid or "", content=body.description)
-    if suggest == "risky":
-        raise InvalidInput("反映内容含有不当信息，未能提交，请修改后重试", field="description")
+    lookup: dict[str, Any] = {
+        "villager_id": claims.villager_id,
+        "operation": OPERATION,
+        "key": idempotency_key,
+    }
+    # Nothing may stay open across the WeChat call, so the content check comes first, with the openid
+    # the token carries; the database then confirms the sign-in, inside the one transaction that does
+    # the rest. (A token from before the openid was in it: confirm first, end that read, then check.)
+    openid = claims.openid
+    if openid is None:
+        me = await confirm(request, session, claims)
+        openid = me.villager.mp_openid or ""
+        await session.commit()  # commit, not rollback: a rollback would expire the loaded villager
+    suggest = await wechat.check_text(request, openid=openid, content=body.description)
+    me = await confirm(request, session, claims)
+    # A retried key is looked up only when the claim finds it taken, so a first attempt (nearly all of
+    # them) reads nothing for it.
     record = await idempotency.claim(session, digest=digest, now=now, **lookup)
     if record is None:
-        # A concurrent retry of this very request finished first: answer as it did.
+        # The key was used before (or a concurrent retry of this very request finished first): answer
+        # as that request did; a different body under the same key is a conflict.
         done = await idempotency.find(session, digest=digest, **lookup)
         assert done is not None
         return _replay(done)
+    if suggest == "risky":
+        raise InvalidInput("反映内容含有不当信息，未能提交，请修改后重试", field="description")
     report = await submission.submit(
         session,
         villager=me.villager,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from miniprogram_api import auth, engagement, feed, media, profile, reference, reports, subscriptions
+from miniprogram_api import auth, engagement, feed, media, points, profile, reference, reports, subscriptions
 
 router = APIRouter(prefix="/mp/v1")
 router.include_router(auth.router)
@@ -16,3 +16,4 @@ router.include_router(engagement.router)
 router.include_router(reports.router)
 router.include_router(feed.router)
 router.include_router(subscriptions.router)
+router.include_router(points.router)

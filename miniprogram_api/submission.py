@@ -3,51 +3,36 @@ the position from a photo when the villager agreed. Runs inside the request's tr
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from app.areas.models import Area
 from app.audit.service import Actor
 from app.categories.models import Category, Topic
-from app.core.errors import DomainError, InvalidInput
+from app.core.errors import InvalidInput
 from app.media import service as media_service
 from app.people.models import Villager
+from app.reports import limits
 from app.reports import service as reports_service
 from app.reports.models import Report
 from miniprogram_api.schemas import ReportIn
 
-
-class TooManyReports(DomainError):
-    status_code = 429
-    code = "daily_limit"
-
-
-async def _check_daily_limit(
-    session: AsyncSession, *, villager_id: int, limit: int, now: datetime, tz: ZoneInfo
-) -> None:
-    # The villager's row lock serialises their own submissions, so the count cannot be raced past.
-    # FOR NO KEY UPDATE: it does not wait on the key-share locks that foreign keys to the villager take
-    # (the idempotency row, a concurrent report), which FOR UPDATE would turn into deadlocks.
-    await session.execute(
-        select(Villager.id).where(Villager.id == villager_id).with_for_update(key_share=True)
-    )
-    local_midnight = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
-    today = await session.scalar(
-        select(func.count())
-        .select_from(Report)
-        .where(Report.reporter_villager_id == villager_id, Report.submitted_at >= local_midnight)
-    )
-    if (today or 0) >= limit:
-        raise TooManyReports(f"您今天已提交 {limit} 条反映，已达每日上限，请明天再提交", field="description")
+# Built once, with bound parameters (building a statement costs as much as running it). The SLA policy
+# comes along: submit_report needs it for the deadlines.
+_ACTIVE_CATEGORY = (
+    select(Category)
+    .options(joinedload(Category.sla_policy))
+    .where(Category.code == bindparam("code"), Category.is_active.is_(True))
+)
+_AREAS = select(Area).where(Area.id.in_(bindparam("ids", expanding=True)))
 
 
 async def _category(session: AsyncSession, body: ReportIn) -> Category:
-    category = await session.scalar(
-        select(Category).where(Category.code == body.category, Category.is_active.is_(True))
-    )
+    category = await session.scalar(_ACTIVE_CATEGORY, {"code": body.category})
     if category is None:
         raise InvalidInput("所选类别不存在", field="category")
     if category.kind != body.kind:
@@ -77,13 +62,11 @@ async def submit(
         grid_id = villager.home_grid_id
     # One query for both areas; submit_report's lookups of them are then identity-map hits (the list
     # keeps them referenced: the identity map alone holds objects weakly).
-    areas = (
-        await session.scalars(select(Area).where(Area.id.in_([i for i in (village_id, grid_id) if i])))
-    ).all()
+    areas = (await session.scalars(_AREAS, {"ids": [i for i in (village_id, grid_id) if i]})).all()
     if len(set(body.photo_ids)) != len(body.photo_ids):
         raise InvalidInput("照片重复，请检查后再提交", field="photo_ids")
     photos = await media_service.usable_by(session, villager_id=villager.id, media_ids=body.photo_ids)
-    await _check_daily_limit(session, villager_id=villager.id, limit=daily_limit, now=now, tz=tz)
+    await limits.check_daily(session, villager_id=villager.id, limit=daily_limit, now=now, tz=tz)
 
     lat = lng = None
     coord_system = address = None
@@ -115,6 +98,7 @@ async def submit(
         ),
         actor=actor,
         now=now,
+        category=category,
     )
     del areas
     if held_for_review:

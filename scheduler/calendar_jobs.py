@@ -1,7 +1,7 @@
-"""Calendar jobs: daily, weekly and monthly slots on the county's clock, and the job-run log's pruning.
+"""Calendar jobs: the daily slot on the county's clock, and the job-run log's pruning.
 
-The slots only record a run for now; the statistics of a later issue hang off them (a run gets the slot
-it stands for in `ctx.slot`, the period to close). Times are Asia/Shanghai (settings.timezone).
+The daily slot only records a run; the weekly, monthly and quarterly slots close the analysis periods
+(scheduler/analysis_jobs.py). Times are Asia/Shanghai (settings.timezone).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ async def prune_job_runs(ctx: JobContext) -> dict[str, int]:
     return {"deleted": deleted}
 
 
-# Just after midnight, once the day (week, month) being reported on is over.
+# Just after midnight, once the day being reported on is over.
 register(Job(name="calendar-daily", run=calendar_slot, cron="5 0 * * *"))
-register(Job(name="calendar-weekly", run=calendar_slot, cron="15 0 * * mon"))
-register(Job(name="calendar-monthly", run=calendar_slot, cron="25 0 1 * *"))
 register(Job(name="job-runs-prune", run=prune_job_runs, cron="40 3 * * *"))

@@ -8,22 +8,20 @@ claimed with SKIP LOCKED and a lease (app.inbound.media_fetch).
 from __future__ import annotations
 
 from app.inbound.media_fetch import MediaFetcher
-from app.media.storage import LocalFolderStorage
+from app.media.storage import storage_for
 from app.wechat.factory import build_client
 from scheduler.registry import Job, JobContext, register
 
 
 async def fetch_chat_photos(ctx: JobContext) -> dict[str, int]:
     client = build_client(ctx.settings, ctx.database.sessionmaker)
+    storage = storage_for(ctx.settings)
     try:
-        fetcher = MediaFetcher(
-            sessionmaker=ctx.database.sessionmaker,
-            source=client,
-            storage=LocalFolderStorage(ctx.settings.media_dir),
-        )
+        fetcher = MediaFetcher(sessionmaker=ctx.database.sessionmaker, source=client, storage=storage)
         return await fetcher.run_once(now=ctx.now)
     finally:
         await client.aclose()
+        await storage.aclose()
 
 
 register(Job(name="media-fetch", run=fetch_chat_photos, every_seconds=30))

@@ -25,6 +25,9 @@ from app.core.settings import Settings
 from app.main import create_app
 from tests.support import pg
 
+# The fake WeChat server (a real HTTP server on loopback) and its fixtures, for every folder.
+pytest_plugins = ["tests.fakes.plugin"]
+
 _STATE: dict[str, str] = {}
 
 

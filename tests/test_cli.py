@@ -40,6 +40,7 @@ def test_migrate_seed_twice_and_create_admin(tmp_path):
         statuses = {row[0] for row in conn.execute(text("SELECT DISTINCT status FROM reports"))}
         roles = {row[0] for row in conn.execute(text("SELECT DISTINCT role FROM staff_accounts"))}
         counts = conn.execute(text("SELECT count(*) FROM reports")).scalar_one()
+        rewards = conn.execute(text("SELECT count(*), min(stock) FROM rewards")).one()
     assert statuses == {
         "submitted",
         "accepted",
@@ -61,6 +62,7 @@ def test_migrate_seed_twice_and_create_admin(tmp_path):
         "handler",
     }
     assert counts == 36  # four villages × nine stories: the second run added none
+    assert tuple(rewards) == (12, 20)  # the moral bank's goods: three per village, once
     made = _run(tmp_path, "create-admin", "--username", "chief", "--password", "long-enough-pw")
     assert made.returncode == 0 and "已创建" in made.stdout
     again = _run(tmp_path, "create-admin", "--username", "chief", "--password", "long-enough-pw")

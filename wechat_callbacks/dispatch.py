@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from prometheus_client import Counter
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.inbound import replies
 from app.inbound import service as inbound_service
+from app.inbound.models import InboundMessage
 from wechat_callbacks.message import Message
 from wechat_callbacks.registry import REGISTRY, Context, Duplicate, Later, Registry, Services
 
@@ -88,4 +90,53 @@ async def handle(
         OUTCOMES.labels(app, "failed").inc()
         return Handled(reply)
     OUTCOMES.labels(app, "handled" if handler is not None else "stored").inc()
+    return Handled(reply, later=ctx.later)
+
+
+class NotFailed(Exception):
+    """Only a message whose handler failed is run again."""
+
+
+async def rerun(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    now: datetime,
+    services: Services,
+    registry: Registry = REGISTRY,
+) -> Handled | None:
+    """Run a failed message's handler again (the bug was fixed, the database is back), on the stored
+    payload, in one transaction. The reply can no longer reach the sender (WeChat takes a passive reply
+    only as the answer to its push), so it is only stored. None when there is no such message; raises
+    NotFailed for one that was handled. A second failure keeps the row failed, with the new error."""
+    row = await session.scalar(
+        select(InboundMessage).where(InboundMessage.id == message_id).with_for_update()
+    )
+    if row is None:
+        return None
+    if row.status != "failed":
+        raise NotFailed(row.status)
+    app = row.app  # a rollback below expires the row
+    message = Message(row.payload)
+    ctx = Context(session, app, message, row.dedupe_key, now, services)
+    ctx.claimed_id = row.id  # whatever the handler links to the message links to this row
+    handler = registry.find(app, message.msg_type, message.event)
+    try:
+        result = await handler(ctx) if handler is not None else None
+        reply, report_id = (result.reply, result.report_id) if result else (None, None)
+        await inbound_service.finish(
+            session, message_id=message_id, reply=reply, report_id=report_id, now=now
+        )
+        await session.flush()
+    except Exception as exc:
+        log.exception("wechat push handler failed again", extra={"app": app, "message_id": message_id})
+        await session.rollback()
+        await session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == message_id)
+            .values(error=f"{type(exc).__name__}: {exc}"[:300], handled_at=now)
+        )
+        OUTCOMES.labels(app, "failed").inc()
+        return Handled(None)
+    OUTCOMES.labels(app, "rerun").inc()
     return Handled(reply, later=ctx.later)

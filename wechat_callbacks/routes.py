@@ -33,7 +33,7 @@ from wechat_callbacks.protocol import (
 )
 from wechat_callbacks.registry import Services
 from wechat_callbacks.signature import verify_plain_signature
-from wechat_callbacks.wechat import services_for
+from wechat_callbacks.wechat import services_of
 
 router = APIRouter(prefix="/wechat", tags=["wechat callbacks"], include_in_schema=False)
 log = logging.getLogger("suishoupai.wechat.callbacks")
@@ -50,11 +50,7 @@ def _endpoint(request: Request, app: str) -> Endpoint | None:
 
 
 def _services(request: Request) -> Services:
-    services: Services | None = getattr(request.app.state, "wechat_services", None)
-    if services is None:
-        services = services_for(request.app)
-        request.app.state.wechat_services = services
-    return services
+    return services_of(request.app)
 
 
 async def _read_capped(request: Request) -> bytes:

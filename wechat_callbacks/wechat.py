@@ -13,7 +13,7 @@ from app.core.database import Database
 from app.core.settings import Settings
 from app.inbound.chat import ChatRules
 from app.inbound.media_fetch import MediaFetcher
-from app.media.storage import LocalFolderStorage, MediaStorage
+from app.media.storage import storage_of
 from app.wechat.client import WeChatClient
 from app.wechat.errors import WeChatError
 from app.wechat.factory import build_client
@@ -34,19 +34,12 @@ def client_of(app: FastAPI) -> WeChatClient:
     return client
 
 
-def storage_of(app: FastAPI) -> MediaStorage:
-    storage: MediaStorage | None = getattr(app.state, "media_storage", None)
-    if storage is None:
-        storage = LocalFolderStorage(app.state.settings.media_dir)
-        app.state.media_storage = storage
-    return storage
-
-
 def chat_rules(settings: Settings) -> ChatRules:
     return ChatRules(
         window=timedelta(minutes=settings.wechat_chat_report_window_minutes),
         category_code=settings.wechat_chat_report_category,
         tz=settings.tz,
+        daily_limit=settings.wechat_chat_daily_report_limit,
     )
 
 
@@ -82,3 +75,12 @@ def services_for(app: FastAPI) -> Services:
     return Services(
         settings=settings, rules=chat_rules(settings), lookup_unionid=unionid, fetch_photos=fetch_photos
     )
+
+
+def services_of(app: FastAPI) -> Services:
+    """The app's handler services, built once."""
+    services: Services | None = getattr(app.state, "wechat_services", None)
+    if services is None:
+        services = services_for(app)
+        app.state.wechat_services = services
+    return services

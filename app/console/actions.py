@@ -40,6 +40,7 @@ class ActionIn(BaseModel):
     department_id: int | None = None
     until: AwareDatetime | None = None
     duplicate_of_id: int | None = None
+    quality_grade: int | None = Field(default=None, ge=1, le=3, description="accept/acknowledge: 1–3")
     media_ids: list[int] = Field(default_factory=list, max_length=9)
 
 

@@ -10,8 +10,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
+from sqlalchemy import select
 
-from app.core.errors import Conflict
+from app.audit import service as audit
+from app.core.errors import Conflict, NotFound
 from app.http.deps import ALL_STAFF, CurrentStaffContext, NowDep, SessionDep, allow
 from app.http.pagination import Page, decode_cursor, encode_cursor
 from app.inbound import repository
@@ -201,3 +203,40 @@ async def binding_qrcode(request: Request, staff: AnyStaff, session: SessionDep,
         ) from exc
     await session.commit()
     return BindingQrOut(image_url=qr.image_url, expires_at=now + BINDING_QR_TTL)
+
+
+@router.post("/messages/{message_id}/rerun", response_model=MessageOut)
+async def rerun_message(
+    message_id: int, request: Request, admin: Admin, session: SessionDep, now: NowDep
+) -> MessageOut:
+    """Run a failed push's handler again (after the fault that failed it is mended): the chat report it
+    carried is made then. Audited; the reply is stored, it can no longer be sent."""
+    from wechat_callbacks import dispatch
+    from wechat_callbacks.wechat import services_of
+
+    try:
+        handled = await dispatch.rerun(
+            session, message_id=message_id, now=now, services=services_of(request.app)
+        )
+    except dispatch.NotFailed as exc:
+        raise Conflict("只有处理失败的消息可以重新处理", field="message_id") from exc
+    if handled is None:
+        raise NotFound("消息不存在", field="message_id")
+    audit.record(
+        session,
+        actor=admin.actor,
+        action="wechat.message_rerun",
+        target_type="inbound_message",
+        target_id=message_id,
+        at=now,
+    )
+    await session.commit()
+    for work in handled.later:
+        await work()
+    row = await session.scalar(
+        select(InboundMessage)
+        .where(InboundMessage.id == message_id)
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
+    return _message(row, None)

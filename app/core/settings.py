@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./var/suishoupai.db"
     timezone: str = "Asia/Shanghai"
     media_dir: Path = Path("./var/media")
+    # Where photos live: "local" (MEDIA_DIR) or "s3" (any S3-compatible object store; the S3_* below).
+    media_storage: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str = ""  # e.g. https://oss-cn-chengdu.aliyuncs.com, http://127.0.0.1:9000 (MinIO)
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = Field(default="", repr=False)
+    s3_prefix: str = ""  # a folder inside the bucket, e.g. "suishoupai/"
     log_level: str = "INFO"
 
     wechat_api_base: str = "https://api.weixin.qq.com"
@@ -47,10 +55,33 @@ class Settings(BaseSettings):
     # Reporting by chatting with the Official Account (app/inbound/): what one follower sends within
     # this many minutes of their previous message becomes one report, of this category.
     wechat_chat_report_window_minutes: int = Field(default=10, ge=1, le=120)
+    # Reports a day one villager may make by chat (counted with their mini program reports).
+    wechat_chat_daily_report_limit: int = Field(default=20, ge=1, le=1000)
     wechat_chat_report_category: str = "village_management"
 
     access_token_ttl_minutes: int = Field(default=60 * 24, ge=5, le=60 * 24 * 30)
     scheduler_enabled: bool = True
+
+    # Early warnings (app/warnings/, docs/operations.md "Early warnings"): how often the detectors run
+    # and what each counts as a warning.
+    warning_scan_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    warning_repeat_min: int = Field(default=3, ge=2, le=100)
+    warning_repeat_days: int = Field(default=30, ge=1, le=365)
+    warning_repeat_radius_m: float = Field(default=200.0, gt=0, le=5000)
+    warning_concentrated_min_reporters: int = Field(default=3, ge=2, le=100)
+    warning_concentrated_radius_m: float = Field(default=500.0, gt=0, le=10000)
+    warning_concentrated_hours: int = Field(default=72, ge=1, le=24 * 30)
+    warning_text_similarity: float = Field(default=0.25, gt=0, le=1)
+    warning_rising_min: int = Field(default=5, ge=1, le=10000)
+    warning_rising_factor: float = Field(default=2.5, ge=1)
+    warning_rising_weeks: int = Field(default=8, ge=1, le=52)
+
+    # Period reports, health reports and reminder letters (app/analysis/, docs/operations.md "Period
+    # reports and letters"): who gets a letter drafted, and who signs the documents.
+    analysis_letter_bottom_n: int = Field(default=3, ge=0, le=50)
+    analysis_on_time_threshold: float = Field(default=0.8, ge=0, le=1)
+    analysis_letter_min_cases: int = Field(default=5, ge=1, le=10000)
+    analysis_issuer: str = Field(default="", max_length=60)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -61,6 +92,18 @@ class Settings(BaseSettings):
                     "(or APP_ENV=development for a local demo)"
                 )
             self.secret_key = DEV_SECRET_KEY
+        return self
+
+    @model_validator(mode="after")
+    def _s3_complete(self) -> Settings:
+        if self.media_storage == "s3":
+            missing = [
+                name.upper()
+                for name in ("s3_endpoint_url", "s3_bucket", "s3_access_key_id", "s3_secret_access_key")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"MEDIA_STORAGE=s3 needs {', '.join(missing)}")
         return self
 
     @property

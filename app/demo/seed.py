@@ -15,6 +15,7 @@ from app.audit.service import Actor
 from app.categories.models import Category
 from app.core.security import hash_password
 from app.people.models import StaffAccount, Villager
+from app.points.models import Reward
 from app.reports import service as reports_service
 from app.reports.models import Report
 from app.reports.workflow import Action
@@ -117,9 +118,26 @@ async def seed_demo(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> Se
                     session, s, f"handler_{suffix}_{team}", f"{v_name}{label}", "handler", village, team=team
                 )
     await session.flush()
+    await _demo_rewards(session, s, villages)
     if not await session.scalar(select(func.count()).select_from(Report)):
         await _demo_reports(session, s, villages, now=now, tz=tz)
     return s
+
+
+# The moral bank's goods (物资) in each village's catalog: (name, value in fen, points, stock).
+REWARDS = (("洗衣粉 1 袋", 1500, 30, 50), ("食用油 5 升", 6500, 120, 20), ("大米 10 斤", 3500, 70, 30))
+
+
+async def _demo_rewards(session: AsyncSession, s: SeedSummary, villages: list[Area]) -> None:
+    for village in villages:
+        if await session.scalar(select(func.count()).select_from(Reward).where(Reward.area_id == village.id)):
+            continue
+        for name, value_fen, points, stock in REWARDS:
+            session.add(
+                Reward(area_id=village.id, name=name, value_fen=value_fen, points_price=points, stock=stock)
+            )
+            s.add("rewards")
+    await session.flush()
 
 
 # (category code, description, the actions that bring it to its demo status)

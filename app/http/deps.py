@@ -26,12 +26,14 @@ from app.people.scope import StaffScope
 STAFF_AUDIENCE = "staff"
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies are coroutines even when they need no await: FastAPI runs a plain function in a worker
+# thread, a hop on every request.
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -42,7 +44,7 @@ async def get_session(database: Annotated[Database, Depends(get_database)]) -> A
         yield session
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     return utcnow()
 
 

@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,20 +47,34 @@ async def find(
     return record
 
 
+def _claim_statement(insert: Any) -> Any:
+    # One round trip: the ORM-enabled INSERT … RETURNING hands back the row as an object. Built once
+    # per dialect, with bound parameters: building it costs as much as running it.
+    return (
+        insert(IdempotencyRecord)
+        .values(
+            villager_id=bindparam("vid"),
+            operation=bindparam("op"),
+            key=bindparam("key"),
+            request_hash=bindparam("digest"),
+            created_at=bindparam("at"),
+        )
+        .on_conflict_do_nothing(index_elements=["villager_id", "operation", "key"])
+        .returning(IdempotencyRecord)
+    )
+
+
+_CLAIM = {True: _claim_statement(pg_insert), False: _claim_statement(sqlite_insert)}
+
+
 async def claim(
     session: AsyncSession, *, villager_id: int, operation: str, key: str, digest: str, now: datetime
 ) -> IdempotencyRecord | None:
     """The new record when this request owns the key; None when another request already finished it
     (then `find` gives its answer)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # One round trip: the ORM-enabled INSERT … RETURNING hands back the row as an object.
-    stmt = (
-        insert(IdempotencyRecord)
-        .values(villager_id=villager_id, operation=operation, key=key, request_hash=digest, created_at=now)
-        .on_conflict_do_nothing(index_elements=["villager_id", "operation", "key"])
-        .returning(IdempotencyRecord)
-    )
-    record: IdempotencyRecord | None = (await session.scalars(stmt)).one_or_none()
+    stmt = _CLAIM[session.get_bind().dialect.name == "postgresql"]
+    params = {"vid": villager_id, "op": operation, "key": key, "digest": digest, "at": now}
+    record: IdempotencyRecord | None = (await session.scalars(stmt, params)).one_or_none()
     return record
 
 

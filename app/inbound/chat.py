@@ -33,6 +33,7 @@ from app.inbound.conversation import DESCRIPTION_CHARS
 from app.inbound.keywords import Keyword
 from app.inbound.models import ChatSession, MediaFetch
 from app.people.models import Villager
+from app.reports import limits
 from app.reports import service as reports_service
 
 CHANNEL = "official_account"
@@ -50,6 +51,7 @@ class ChatRules:
     window: timedelta
     category_code: str
     tz: ZoneInfo
+    daily_limit: int = 20  # reports a day per villager, all channels together
 
     @property
     def window_minutes(self) -> int:
@@ -136,6 +138,16 @@ async def _submit(
     ).first()
     if category is None:
         raise ChatNotConfigured(f"chat report category {rules.category_code!r} is missing or inactive")
+    try:
+        await limits.check_daily(
+            session, villager_id=villager.id, limit=rules.daily_limit, now=now, tz=rules.tz
+        )
+    except limits.TooManyReports as refused:
+        # The same limit as the mini program's: the chat is no way around it.
+        if chat is not None:
+            chat.state = "closed"
+        await session.flush()
+        return ChatOutcome(refused.message)
     # Held here, submit_report's own lookup of the village is an identity-map hit.
     village = await session.get(Area, village_id)
     report = await reports_service.submit_report(

@@ -21,7 +21,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.people.models import StaffAccount, Villager
 from app.villagers.models import StaffBindingCode
-from app.villagers.staff_binding import _digest as binding_digest
+from app.villagers.staff_binding import code_digest as binding_digest
 
 # The scene a staff binding QR code carries: "bind:<staff binding code>" (scene_str ≤ 64 characters).
 BIND_SCENE_PREFIX = "bind:"
@@ -102,12 +102,28 @@ async def ensure_follower(
 
 
 async def unfollow(session: AsyncSession, *, openid: str, now: datetime) -> Villager | None:
-    """Not following any more: template messages stop, notifications fall back to the mini program."""
+    """Not following any more: template messages stop, notifications fall back to the mini program.
+    A staff account bound to this openid is unbound (WeChat refuses templates to non-followers); after
+    following again its owner binds anew with a fresh code from the console."""
     villager = await follower(session, openid=openid, lock=True)
     if villager is not None and villager.oa_following:
         villager.oa_following = False
         villager.updated_at = now
-        await session.flush()
+    staff = await session.scalar(
+        select(StaffAccount).where(StaffAccount.oa_openid == openid).with_for_update()
+    )
+    if staff is not None:
+        staff.oa_openid = None
+        audit.record(
+            session,
+            actor=Actor(kind="system"),
+            action="staff.oa_unbound",
+            target_type="staff",
+            target_id=staff.id,
+            at=now,
+            details={"reason": "unsubscribe"},
+        )
+    await session.flush()
     return villager
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,17 +89,19 @@ async def store_upload(
     return StoredUpload(media, needs_check=media.check_trace_id is None and media.check_status == "pending")
 
 
+# Built once (bound parameters): on the report path, building a statement costs as much as running it.
+_UPLOADED_BY = (
+    select(Media)
+    .join(MediaUpload, MediaUpload.media_id == Media.id)
+    .where(Media.id.in_(bindparam("media_ids", expanding=True)), MediaUpload.villager_id == bindparam("vid"))
+)
+
+
 async def usable_by(session: AsyncSession, *, villager_id: int, media_ids: Sequence[int]) -> list[Media]:
     """The photos, in the order given, if this villager uploaded every one of them and none is hidden."""
     if not media_ids:
         return []
-    rows = (
-        await session.scalars(
-            select(Media)
-            .join(MediaUpload, MediaUpload.media_id == Media.id)
-            .where(Media.id.in_(media_ids), MediaUpload.villager_id == villager_id)
-        )
-    ).all()
+    rows = (await session.scalars(_UPLOADED_BY, {"media_ids": list(media_ids), "vid": villager_id})).all()
     by_id = {m.id: m for m in rows}
     for media_id in media_ids:
         media = by_id.get(media_id)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +38,53 @@ def new_client_msg_id() -> str:
     return "ssp" + secrets.token_hex(12)
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One notification to write (see `enqueue` for the payload's names and the dedupe key)."""
+
+    kind: Kind
+    dedupe_key: str
+    payload: Mapping[str, Any]
+    report_id: int | None = None
+    staff_id: int | None = None
+    villager_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.villager_id is None) == (self.staff_id is None):
+            raise ValueError("a notification goes to exactly one villager or one staff member")
+
+
+def _row(m: OutboxMessage, now: datetime) -> dict[str, Any]:
+    return {
+        "dedupe_key": m.dedupe_key,
+        "kind": Kind(m.kind).value,
+        "villager_id": m.villager_id,
+        "staff_id": m.staff_id,
+        "report_id": m.report_id,
+        "payload": dict(m.payload),
+        "status": Status.pending.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "client_msg_id": new_client_msg_id(),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _insert_statement(insert: Any) -> Any:
+    table: Table = Notification.__table__  # type: ignore[assignment]
+    return insert(table).on_conflict_do_nothing(index_elements=[table.c.dedupe_key]).returning(table.c.id)
+
+
+# One statement per dialect, built once, for any number of parameter sets (SQLAlchemy batches them into
+# multi-row INSERTs with RETURNING); a fresh statement per call costs more than the database does.
+_INSERT_ROWS = {True: _insert_statement(pg_insert), False: _insert_statement(sqlite_insert)}
+
+
+def _insert_rows(session: AsyncSession) -> Any:
+    return _INSERT_ROWS[session.get_bind().dialect.name == "postgresql"]
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -54,28 +102,26 @@ async def enqueue(
     report_id, ledger_no, title, status (a pure-Chinese label), time and deadline (aware ISO datetimes),
     note, unit, area, count. Name the cause in `dedupe_key` ("sla_warning:<report_id>:<level>", …).
     """
-    if (villager_id is None) == (staff_id is None):
-        raise ValueError("a notification goes to exactly one villager or one staff member")
-    stmt = (
-        _insert(session)(Notification)
-        .values(
-            dedupe_key=dedupe_key,
-            kind=Kind(kind).value,
-            villager_id=villager_id,
-            staff_id=staff_id,
-            report_id=report_id,
-            payload=dict(payload),
-            status=Status.pending.value,
-            attempts=0,
-            next_attempt_at=now,
-            client_msg_id=new_client_msg_id(),
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[Notification.dedupe_key])
-        .returning(Notification.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
+    message = OutboxMessage(kind, dedupe_key, payload, report_id, staff_id=staff_id, villager_id=villager_id)
+    return (await session.execute(_insert_rows(session), _row(message, now))).scalar_one_or_none() is not None
+
+
+CHUNK = 1000  # parameter sets per execute
+
+
+async def enqueue_many(session: AsyncSession, messages: Sequence[OutboxMessage], *, now: datetime) -> int:
+    """Write the messages (deduplicated by key, first wins) in as few round trips as the batch allows;
+    returns how many rows were new. The rows are exactly those `enqueue` writes."""
+    unique: dict[str, OutboxMessage] = {}
+    for m in messages:
+        unique.setdefault(m.dedupe_key, m)
+    pending = list(unique.values())
+    stmt = _insert_rows(session)
+    written = 0
+    for start in range(0, len(pending), CHUNK):
+        rows = [_row(m, now) for m in pending[start : start + CHUNK]]
+        written += len((await session.execute(stmt, rows)).all())
+    return written
 
 
 async def on_report_transition(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.areas.models import Area
@@ -82,6 +82,10 @@ class Report(TimestampMixin, Base):
     result_summary: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[str | None] = mapped_column(String(12))
     rating_comment: Mapped[str | None] = mapped_column(String(500))
+    # 1–3, set by the intake cadre on acceptance; the moral bank awards the reporter by it.
+    quality_grade: Mapped[int | None] = mapped_column(
+        SmallInteger, CheckConstraint("quality_grade BETWEEN 1 AND 3", name="quality_grade")
+    )
     extension_requested_until: Mapped[datetime | None] = mapped_column()
     extension_reason: Mapped[str | None] = mapped_column(String(500))
     bounce_reason: Mapped[str | None] = mapped_column(String(500))

@@ -22,6 +22,7 @@ from app.audit.service import Actor
 from app.categories.models import Category
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.notifications import service as notifications_service
+from app.points import awarding as points_awarding
 from app.reports import ledger, workflow
 from app.reports.models import Report, TimelineEvent
 from app.reports.sla import SlaLimits, initial_deadlines
@@ -46,10 +47,19 @@ class NewReport:
     reporter_staff_id: int | None = None
 
 
-async def submit_report(session: AsyncSession, *, data: NewReport, actor: Actor, now: datetime) -> Report:
-    category = await session.scalar(
-        select(Category).options(selectinload(Category.sla_policy)).where(Category.id == data.category_id)
-    )
+async def submit_report(
+    session: AsyncSession,
+    *,
+    data: NewReport,
+    actor: Actor,
+    now: datetime,
+    category: Category | None = None,
+) -> Report:
+    """`category`, when the caller has loaded it already (with its SLA policy), saves the lookup."""
+    if category is None or category.id != data.category_id:
+        category = await session.scalar(
+            select(Category).options(selectinload(Category.sla_policy)).where(Category.id == data.category_id)
+        )
     if category is None or not category.is_active:
         raise InvalidInput("所选类别不存在", field="category_id")
     if category.kind != data.kind:
@@ -84,9 +94,19 @@ async def submit_report(session: AsyncSession, *, data: NewReport, actor: Actor,
         resolve_due_at=deadlines.resolve_due_at,
     )
     session.add(report)
-    await session.flush()
-    _add_timeline(
-        session, report, action="submit", actor=actor, now=now, message="您的反映已提交，等待村(社区)审核"
+    # Tied by the relationship, so one flush inserts both (the report's id is not known before).
+    session.add(
+        TimelineEvent(
+            report=report,
+            at=now,
+            action="submit",
+            status_after=report.status,
+            actor_type=actor.kind,
+            actor_id=actor.id,
+            message="您的反映已提交，等待村(社区)审核",
+            visible_to_reporter=True,
+            data={},
+        )
     )
     await session.flush()
     return report
@@ -135,6 +155,9 @@ async def perform_action(
         report.ledger_no = await ledger.next_ledger_no(session, now=now, tz=tz)
     for name, value in outcome.changes.items():
         setattr(report, name, value)
+    if action in (Action.accept, Action.acknowledge) and report.held_for_review:
+        # Whoever accepts it has read the text: that is the human review the hold was waiting for.
+        report.held_for_review = False
     report.status = outcome.status.value
     report.updated_at = now
     try:
@@ -164,6 +187,9 @@ async def perform_action(
         details={"from": previous, "to": report.status, **{k: _jsonable(v) for k, v in params.items()}},
     )
     await notifications_service.on_report_transition(session, report=report, action=action, now=now)
+    await points_awarding.on_report_transition(
+        session, report=report, action=action, now=now, actor=actor, tz=tz, params=params
+    )
     await session.flush()
     return report
 

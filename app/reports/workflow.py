@@ -191,8 +191,18 @@ class _Call:
     params: dict[str, Any]
 
 
+def _quality_grade(c: _Call) -> dict[str, Any]:
+    """The intake cadre's optional quality grade (1–3), which the moral bank awards the reporter by."""
+    grade = c.params.get("quality_grade")
+    if grade is None:
+        return {}
+    if isinstance(grade, bool) or grade not in (1, 2, 3):
+        raise InvalidInput("质量等级应为 1、2 或 3", field="quality_grade")
+    return {"quality_grade": grade}
+
+
 def _accept(c: _Call, o: Outcome) -> None:
-    o.changes = {"accepted_at": c.now, "accepted_by_id": c.params.get("actor_staff_id")}
+    o.changes = {"accepted_at": c.now, "accepted_by_id": c.params.get("actor_staff_id"), **_quality_grade(c)}
     o.message = "您反映的问题已受理，正在安排办理"
 
 
@@ -346,7 +356,7 @@ def _deny_bounce(c: _Call, o: Outcome) -> None:
 
 
 def _acknowledge(c: _Call, o: Outcome) -> None:
-    o.changes = {"accepted_at": c.now, "accepted_by_id": c.params.get("actor_staff_id")}
+    o.changes = {"accepted_at": c.now, "accepted_by_id": c.params.get("actor_staff_id"), **_quality_grade(c)}
     o.message = "感谢您的点赞" if c.state.kind == "praise" else "感谢提醒，相关人员已知悉"
 
 

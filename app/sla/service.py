@@ -18,11 +18,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor
+from app.notifications import service as notifications_service
+from app.notifications.service import OutboxMessage
 from app.reports import service as reports_service
 from app.reports.models import Report, TimelineEvent
 from app.reports.sla import SlaLimits
 from app.reports.workflow import Action
-from app.sla import ladder, notices, outbox, recipients, repository
+from app.sla import ladder, notices, recipients, repository
 from app.sla.ladder import Rung
 from app.sla.models import SlaRung
 from app.sla.repository import DueReport, PolicyGroup
@@ -75,7 +77,7 @@ async def advance(
             rung, report, directory, order_due.get(report.id) or repository.deadline_of(rung, report), now
         )
     ]
-    result.counts["notified"] += await outbox.write(session, messages, now=now)
+    result.counts["notified"] += await notifications_service.enqueue_many(session, messages, now=now)
     _write_timeline(session, rung, claimed, limits=limits, now=now)
     if rung is Rung.town:
         await _raise_escalation_level(session, [r.id for r in claimed], now=now)
@@ -90,7 +92,7 @@ def _messages(
     directory: recipients.Directory,
     deadline: datetime,
     now: datetime,
-) -> list[outbox.Message]:
+) -> list[OutboxMessage]:
     messages = []
     for notice in notices.NOTICES[rung]:
         payload = notices.payload(
@@ -106,14 +108,14 @@ def _messages(
             if report.reporter_villager_id is not None:
                 key = notices.dedupe_key(rung, report.id, deadline)
                 messages.append(
-                    outbox.Message(
+                    OutboxMessage(
                         notice.kind, key, payload, report.id, villager_id=report.reporter_villager_id
                     )
                 )
             continue
         for staff_id in directory.staff_for(notice.audience, report):
             key = notices.dedupe_key(rung, report.id, deadline, staff_id=staff_id)
-            messages.append(outbox.Message(notice.kind, key, payload, report.id, staff_id=staff_id))
+            messages.append(OutboxMessage(notice.kind, key, payload, report.id, staff_id=staff_id))
     return messages
 
 

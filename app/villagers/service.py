@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import DomainError
@@ -64,7 +64,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _issue(vsession: VillagerSession, policy: TokenPolicy, now: datetime) -> Tokens:
+def _issue(vsession: VillagerSession, policy: TokenPolicy, now: datetime, *, openid: str | None) -> Tokens:
     refresh = secrets.token_urlsafe(32)
     vsession.refresh_hash = _hash(refresh)
     vsession.refresh_expires_at = now + policy.refresh_ttl
@@ -75,6 +75,9 @@ def _issue(vsession: VillagerSession, policy: TokenPolicy, now: datetime) -> Tok
         now=now,
         ttl=policy.access_ttl,
         sid=vsession.id,
+        # The mini program openid, so that a content check can go to WeChat before any database work
+        # (the villager's own id for this mini program; nothing the villager may not see).
+        oid=openid,
     )
     return Tokens(access, refresh, int(policy.access_ttl.total_seconds()))
 
@@ -112,7 +115,7 @@ async def sign_in(
     )
     session.add(vsession)
     await session.flush()
-    tokens = _issue(vsession, policy, now)
+    tokens = _issue(vsession, policy, now, openid=villager.mp_openid)
     staff = await session.scalar(
         select(StaffAccount).where(
             StaffAccount.mp_openid == identity.openid, StaffAccount.is_active.is_(True)
@@ -142,7 +145,8 @@ async def refresh(session: AsyncSession, *, refresh_token: str, policy: TokenPol
     else:
         vsession.previous_refresh_hash = digest
     vsession.refreshed_at = now
-    tokens = _issue(vsession, policy, now)
+    openid = await session.scalar(select(Villager.mp_openid).where(Villager.id == vsession.villager_id))
+    tokens = _issue(vsession, policy, now, openid=openid)
     await session.flush()
     return tokens
 
@@ -154,24 +158,47 @@ async def sign_out(session: AsyncSession, *, session_id: int, now: datetime) -> 
         await session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a valid access token says, before the database has confirmed its sign-in is still open."""
+
+    villager_id: int
+    session_id: int
+    openid: str | None
+
+
+def read_access_token(token: str, *, secret: str) -> AccessClaims | None:
+    claims = read_token(token, audience=VILLAGER_AUDIENCE, secret=secret)
+    if not claims or not str(claims.get("sub", "")).isdigit() or not isinstance(claims.get("sid"), int):
+        return None
+    openid = claims.get("oid")
+    return AccessClaims(int(claims["sub"]), claims["sid"], openid if isinstance(openid, str) else None)
+
+
 async def authenticate(
     session: AsyncSession, *, token: str, secret: str
 ) -> tuple[Villager, VillagerSession] | None:
     """The villager and sign-in behind a valid access token whose session has not been ended."""
-    claims = read_token(token, audience=VILLAGER_AUDIENCE, secret=secret)
-    if not claims or not str(claims.get("sub", "")).isdigit() or not isinstance(claims.get("sid"), int):
-        return None
-    row = (
-        await session.execute(
-            select(Villager, VillagerSession)
-            .join(VillagerSession, VillagerSession.villager_id == Villager.id)
-            .where(
-                Villager.id == int(claims["sub"]),
-                VillagerSession.id == claims["sid"],
-                VillagerSession.revoked_at.is_(None),
-            )
-        )
-    ).first()
+    claims = read_access_token(token, secret=secret)
+    return None if claims is None else await confirm(session, claims)
+
+
+# Every mini program request runs this: built once, with bound parameters.
+_OPEN_SIGN_IN = (
+    select(Villager, VillagerSession)
+    .join(VillagerSession, VillagerSession.villager_id == Villager.id)
+    .where(
+        Villager.id == bindparam("vid"),
+        VillagerSession.id == bindparam("sid"),
+        VillagerSession.revoked_at.is_(None),
+    )
+)
+
+
+async def confirm(session: AsyncSession, claims: AccessClaims) -> tuple[Villager, VillagerSession] | None:
+    """The villager and sign-in the claims name, unless that sign-in was ended."""
+    params = {"vid": claims.villager_id, "sid": claims.session_id}
+    row = (await session.execute(_OPEN_SIGN_IN, params)).first()
     return (row[0], row[1]) if row else None
 
 

@@ -20,7 +20,7 @@ _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 
 
-def _digest(code: str) -> str:
+def code_digest(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
@@ -34,7 +34,7 @@ async def issue_code(session: AsyncSession, *, staff_id: int, now: datetime, ttl
         old.used_at = now
     code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
     session.add(
-        StaffBindingCode(staff_id=staff_id, code_hash=_digest(code), expires_at=now + ttl, created_at=now)
+        StaffBindingCode(staff_id=staff_id, code_hash=code_digest(code), expires_at=now + ttl, created_at=now)
     )
     await session.flush()
     return code
@@ -44,7 +44,7 @@ async def bind(
     session: AsyncSession, *, code: str, mp_openid: str, unionid: str | None, actor: Actor, now: datetime
 ) -> StaffAccount:
     row = await session.scalar(
-        select(StaffBindingCode).where(StaffBindingCode.code_hash == _digest(code)).with_for_update()
+        select(StaffBindingCode).where(StaffBindingCode.code_hash == code_digest(code)).with_for_update()
     )
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InvalidInput("绑定码无效或已过期，请在工作台重新获取", field="code")

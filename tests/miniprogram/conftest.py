@@ -16,10 +16,7 @@ from app.wechat.client import WeChatClient
 from app.wechat.factory import build_client
 from miniprogram_api import deps
 from miniprogram_api.config import MiniProgramSettings
-from tests.fakes.plugin import fake_wechat, fake_wechat_server, wechat_settings
 from tests.fakes.wechat_server import FakeWeChat
-
-__all__ = ["fake_wechat", "fake_wechat_server", "wechat_settings"]
 
 
 @pytest.fixture

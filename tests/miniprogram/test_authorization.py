@@ -144,6 +144,32 @@ async def _subscriptions(w: World) -> None:
     _absent(await w.mp.post("/mp/v1/subscriptions", json={"results": {"t1": "accept"}}, headers=w.bob), w)
 
 
+async def _points(w: World) -> None:
+    res = await w.mp.get("/mp/v1/points", headers=w.bob)
+    assert res.status_code == 200 and res.json() == {"balance": 0, "items": [], "next_cursor": None}
+
+
+async def _rewards(w: World) -> None:
+    _absent(await w.mp.get("/mp/v1/rewards", headers=w.bob), w)
+
+
+async def _redeem(w: World) -> None:
+    headers = {**w.bob, "Idempotency-Key": "probe-redeem-1"}
+    res = await w.mp.post("/mp/v1/redemptions", json={"reward_id": 999999}, headers=headers)
+    assert res.status_code == 404
+    _absent(res, w)
+
+
+async def _redemptions(w: World) -> None:
+    res = await w.mp.get("/mp/v1/redemptions", headers=w.bob)
+    assert res.status_code == 200 and res.json()["items"] == []
+
+
+async def _cancel_redemption(w: World) -> None:
+    res = await w.mp.post("/mp/v1/redemptions/999999/cancel", headers=w.bob)
+    assert res.status_code == 404
+
+
 PROBES: dict[tuple[str, str], Callable[[World], Awaitable[None]]] = {
     ("POST", "/mp/v1/auth/login"): _login,
     ("POST", "/mp/v1/auth/refresh"): _refresh,
@@ -165,6 +191,11 @@ PROBES: dict[tuple[str, str], Callable[[World], Awaitable[None]]] = {
     ("GET", "/mp/v1/reports/{report_id}"): _get_report,
     ("GET", "/mp/v1/feed"): _feed,
     ("POST", "/mp/v1/subscriptions"): _subscriptions,
+    ("GET", "/mp/v1/points"): _points,
+    ("GET", "/mp/v1/rewards"): _rewards,
+    ("POST", "/mp/v1/redemptions"): _redeem,
+    ("GET", "/mp/v1/redemptions"): _redemptions,
+    ("POST", "/mp/v1/redemptions/{redemption_id}/cancel"): _cancel_redemption,
 }
 
 

@@ -181,3 +181,20 @@ async def test_submission_refuses_a_grid_of_another_village(session):
         await factories.report(session, village=c.village, grid=other_grid)
     assert err.value.field == "grid_id"
     assert await _count(session, Report) == 0
+
+
+async def test_acceptance_lifts_the_hold_a_content_check_put_on_the_text(session):
+    # msg_sec_check said "review" (or a chat report, which is always held): the cadre who accepts it
+    # has read it, so the public feed may show it once it is made public; a rejected one stays held.
+    c = await factories.county(session)
+    cadre = await factories.staff(session, role="intake_cadre", area=c.village)
+    actor = Actor(kind="staff", id=cadre.id)
+    accepted = await factories.report(session, village=c.village)
+    rejected = await factories.report(session, village=c.village)
+    for report in (accepted, rejected):
+        report.held_for_review = True
+    await service.perform_action(session, report=accepted, action=Action.accept, actor=actor, now=NOW, tz=TZ)
+    await service.perform_action(
+        session, report=rejected, action=Action.reject, actor=actor, now=NOW, tz=TZ, reason="invalid"
+    )
+    assert accepted.held_for_review is False and rejected.held_for_review is True

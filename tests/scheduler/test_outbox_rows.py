@@ -1,4 +1,4 @@
-"""The clocks write outbox rows a batch at a time; each row must be the one `enqueue` would have written."""
+"""`enqueue_many` (the clocks write a batch at a time) writes exactly the rows `enqueue` writes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.notifications import service as notifications_service
 from app.notifications.kinds import Kind
 from app.notifications.models import Notification
-from app.sla import outbox
+from app.notifications.service import OutboxMessage
 from tests.factories import NOW
 
 IGNORED = {"id", "dedupe_key", "client_msg_id"}
@@ -20,11 +20,13 @@ async def test_batch_rows_are_the_rows_enqueue_writes_and_a_key_is_written_once(
         session, kind=Kind.sla_warning, dedupe_key="by-enqueue", now=NOW, payload=payload, staff_id=v.cadre.id
     )
     messages = [
-        outbox.Message(Kind.sla_warning, "by-batch", payload, None, staff_id=v.cadre.id),
-        outbox.Message(Kind.sla_warning, "by-batch", payload, None, staff_id=v.secretary.id),  # same key
+        OutboxMessage(Kind.sla_warning, "by-batch", payload, None, staff_id=v.cadre.id),
+        OutboxMessage(Kind.sla_warning, "by-batch", payload, None, staff_id=v.secretary.id),  # same key
     ]
-    assert await outbox.write(session, messages, now=NOW) == 1
-    assert await outbox.write(session, messages, now=NOW) == 0  # already there: nothing new
+    assert await notifications_service.enqueue_many(session, messages, now=NOW) == 1
+    assert (
+        await notifications_service.enqueue_many(session, messages, now=NOW) == 0
+    )  # already there: nothing new
     rows = {
         r.dedupe_key: r
         for r in (

@@ -21,11 +21,9 @@ from app.people.models import Villager
 from app.wechat.client import WeChatClient
 from app.wechat.factory import build_client
 from tests import factories
-from tests.fakes.plugin import fake_wechat, fake_wechat_server, wechat_settings
 from tests.fakes.wechat_server import FakeWeChat
 from tests.wechat_callbacks._http import MP_AES_KEY, MP_TOKEN, OA_AES_KEY, OA_TOKEN, Clock, WeChatPusher
 
-__all__ = ["fake_wechat", "fake_wechat_server", "wechat_settings"]
 _openids = itertools.count(1)
 
 

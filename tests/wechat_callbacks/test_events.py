@@ -313,3 +313,56 @@ async def test_a_refollow_links_an_official_account_only_row_to_the_mini_program
     }
     assert rows[mp_side.id].oa_openid == openid and rows[mp_side.id].oa_following
     assert rows[oa_only.id].oa_openid is None  # what it reported stays with it
+
+
+async def test_with_the_push_configured_one_accept_buys_one_grant_not_two(wx, http, session, cb_settings):
+    # The front end posts wx.requestSubscribeMessage's result and WeChat pushes the same accept: the
+    # push is the one source, the post only reads the count back.
+    from app.villagers import service as villagers_service
+    from tests.miniprogram import helpers
+
+    signed = await villagers_service.sign_in(
+        session,
+        identity=villagers_service.WeChatIdentity(openid=new_openid("oMp"), session_key="sk=="),
+        policy=helpers.policy(cb_settings),
+        now=wx.clock.now,
+    )
+    await session.commit()
+    headers = {"Authorization": f"Bearer {signed.tokens.access_token}"}
+    posted = await http.post("/mp/v1/subscriptions", json={"results": {"tpl-ack": "accept"}}, headers=headers)
+    assert posted.status_code == 200 and posted.json() == {"granted": {}}
+    popup = (
+        "<SubscribeMsgPopupEvent><List><TemplateId>tpl-ack</TemplateId>"
+        "<SubscribeStatusString>accept</SubscribeStatusString><PopupScene>0</PopupScene></List>"
+        "</SubscribeMsgPopupEvent>"
+    )
+    await event(wx, signed.villager.mp_openid, "subscribe_msg_popup_event", popup, app="mp")
+    assert await grants(session, signed.villager.id) == {"tpl-ack": 1}
+    again = await http.post("/mp/v1/subscriptions", json={"results": {"tpl-ack": "accept"}}, headers=headers)
+    assert again.json() == {"granted": {"tpl-ack": 1}}
+
+
+async def test_a_staff_member_who_unfollows_is_unbound_and_audited(wx, session, county):
+    from app.audit.models import AuditEntry
+
+    cadre = await factories.staff(session, role="intake_cadre", area=county.village)
+    code = await staff_binding.issue_code(
+        session, staff_id=cadre.id, now=wx.clock.now, ttl=timedelta(minutes=10)
+    )
+    await session.commit()
+    openid = new_openid("oCadre")
+    await event(wx, openid, "subscribe", f"<EventKey>qrscene_bind:{code}</EventKey>")
+    assert (
+        await session.scalar(fresh(select(StaffAccount).where(StaffAccount.id == cadre.id)))
+    ).oa_openid == openid
+    await event(wx, openid, "unsubscribe")
+    staff = await session.scalar(fresh(select(StaffAccount).where(StaffAccount.id == cadre.id)))
+    assert staff.oa_openid is None
+    entry = await session.scalar(
+        fresh(
+            select(AuditEntry).where(
+                AuditEntry.action == "staff.oa_unbound", AuditEntry.target_id == str(cadre.id)
+            )
+        )
+    )
+    assert entry is not None and entry.actor_type == "system"

@@ -1,0 +1,1 @@
+"""Analysis: periods, indicators, rankings, period reports, health reports and reminder letters."""
