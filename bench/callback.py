@@ -27,10 +27,8 @@ import multiprocessing
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -46,6 +44,7 @@ from sqlalchemy import text
 
 from app.http.deps import SessionDep
 from app.main import create_app
+from bench._harness import free_port, pct, start_server, wait_up
 from tests.support import pg
 from wechat_callbacks.crypto import CallbackCrypto
 from wechat_callbacks.signature import msg_signature, plain_signature, verify_plain_signature
@@ -226,43 +225,6 @@ async def _open_loop(
     return latencies, errors
 
 
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _wait_up(url: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(200):
-            try:
-                if (await client.get(url)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def _start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.callback:bench_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-    ]
-    command += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
-    return subprocess.Popen(command, env=env, text=True)  # noqa: S603
-
-
 async def _counts(dsn: str) -> dict[str, int]:
     import asyncpg
 
@@ -284,8 +246,8 @@ def _latency(latencies: list[float], errors: dict[str, int]) -> dict[str, Any]:
         "errors": sum(errors.values()),
         "errors_by": errors,
         "p50_ms": round(statistics.median(latencies), 1),
-        "p95_ms": round(_pct(latencies, 95), 1),
-        "p99_ms": round(_pct(latencies, 99), 1),
+        "p95_ms": round(pct(latencies, 95), 1),
+        "p99_ms": round(pct(latencies, 99), 1),
         "max_ms": round(max(latencies), 1),
     }
 
@@ -304,7 +266,7 @@ async def main(args: argparse.Namespace) -> int:
 
         await asyncio.to_thread(migrate.upgrade, url)
         await pg.admin_execute(dsn, SEED.format(n=args.followers), REFERENCE_TABLE)
-        port = _free_port()
+        port = free_port()
         env = dict(
             os.environ,
             DATABASE_URL=url,
@@ -316,9 +278,9 @@ async def main(args: argparse.Namespace) -> int:
             WECHAT_OA_APPID=APPID,
             WECHAT_OA_ALLOW_PLAINTEXT="true",
         )
-        server = _start_server(port, env, args.workers)
+        server = start_server("bench.callback:bench_app", port, env, args.workers)
         base = f"http://127.0.0.1:{port}"
-        await _wait_up(base + "/healthz")
+        await wait_up(base + "/healthz")
         ids = _Ids()
 
         modes = ("reference", "plain", "safe")

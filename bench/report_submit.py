@@ -21,7 +21,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from sqlalchemy import text
 
 from app.http.deps import SessionDep
 from app.main import create_app
+from bench._harness import free_port, pct, start_server, wait_up
 from tests.support import pg
 
 REFERENCE_TABLE = "CREATE TABLE bench_reference (id bigserial PRIMARY KEY, body jsonb, at timestamptz)"
@@ -69,24 +69,6 @@ INSERT INTO areas (id, code, name, level, parent_id, path, created_at, updated_a
  (3, '511923001001', '石垭村', 'village', 2, '/1/2/3/', now(), now());
 SELECT setval('areas_id_seq', 3);
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _wait_up(url: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(200):
-            try:
-                if (await client.get(url)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
 
 
 async def _seed(base: str, url: str, n: int) -> list[dict[str, str]]:
@@ -223,23 +205,12 @@ async def _open_loop(base: str, send: Send, rate: float, seconds: float) -> tupl
     return latencies, errors
 
 
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def _start_fake() -> tuple[subprocess.Popen[str], dict[str, str]]:
     fake = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.wechat_server", "--open"], stdout=subprocess.PIPE, text=True
     )
     assert fake.stdout is not None
     return fake, json.loads(fake.stdout.readline())
-
-
-def _start_server(port: int, env: dict[str, str], workers: int) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "uvicorn", "bench.report_submit:bench_app", "--factory"]
-    command += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
-    return subprocess.Popen(command, env=env, text=True)  # noqa: S603
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -258,7 +229,7 @@ async def main(args: argparse.Namespace) -> int:
 
         fake, overrides = _start_fake()
         procs.append(fake)
-        port = _free_port()
+        port = free_port()
         env = dict(
             os.environ,
             DATABASE_URL=url,
@@ -269,9 +240,9 @@ async def main(args: argparse.Namespace) -> int:
             SCHEDULER_ENABLED="false",
             **{k.upper(): v for k, v in overrides.items() if k != "base_url"},
         )
-        procs.append(_start_server(port, env, args.workers))
+        procs.append(start_server("bench.report_submit:bench_app", port, env, args.workers))
         base = f"http://127.0.0.1:{port}"
-        await _wait_up(base + "/healthz")
+        await wait_up(base + "/healthz")
         villagers = await _seed(base, url, args.villagers)
 
         with ProcessPoolExecutor(args.client_procs, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -292,8 +263,8 @@ async def main(args: argparse.Namespace) -> int:
                 "requests": len(latencies),
                 "errors": open_err,
                 "p50_ms": round(statistics.median(latencies), 1),
-                "p95_ms": round(_pct(latencies, 95), 1),
-                "p99_ms": round(_pct(latencies, 99), 1),
+                "p95_ms": round(pct(latencies, 95), 1),
+                "p99_ms": round(pct(latencies, 99), 1),
                 "max_ms": round(max(latencies), 1),
             },
             "settings": vars(args),

@@ -24,6 +24,8 @@ from app.villagers import staff_binding
 from app.wechat.client import WeChatClient
 from app.wechat.errors import NotConfigured, WeChatError
 from app.wechat.factory import build_client
+from wechat_callbacks import dispatch
+from wechat_callbacks.wechat import services_of
 
 router = APIRouter(prefix="/api/v1/wechat", tags=["console: wechat"])
 Admin = Annotated[CurrentStaffContext, allow(Role.admin)]
@@ -211,9 +213,6 @@ async def rerun_message(
 ) -> MessageOut:
     """Run a failed push's handler again (after the fault that failed it is mended): the chat report it
     carried is made then. Audited; the reply is stored, it can no longer be sent."""
-    from wechat_callbacks import dispatch
-    from wechat_callbacks.wechat import services_of
-
     try:
         handled = await dispatch.rerun(
             session, message_id=message_id, now=now, services=services_of(request.app)

@@ -94,19 +94,8 @@ async def submit_report(
         resolve_due_at=deadlines.resolve_due_at,
     )
     session.add(report)
-    # Tied by the relationship, so one flush inserts both (the report's id is not known before).
-    session.add(
-        TimelineEvent(
-            report=report,
-            at=now,
-            action="submit",
-            status_after=report.status,
-            actor_type=actor.kind,
-            actor_id=actor.id,
-            message="您的反映已提交，等待村(社区)审核",
-            visible_to_reporter=True,
-            data={},
-        )
+    _add_timeline(
+        session, report, action="submit", actor=actor, now=now, message="您的反映已提交，等待村(社区)审核"
     )
     await session.flush()
     return report
@@ -243,9 +232,11 @@ def _add_timeline(
     visible: bool = True,
     data: dict[str, Any] | None = None,
 ) -> None:
+    # A report not yet flushed has no id: the relationship ties them, and one flush inserts both.
+    link: dict[str, Any] = {"report_id": report.id} if report.id is not None else {"report": report}
     session.add(
         TimelineEvent(
-            report_id=report.id,
+            **link,
             at=now,
             action=action,
             status_after=report.status,
