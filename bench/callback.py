@@ -37,13 +37,13 @@ from typing import Any
 os.environ.setdefault("APP_ENV", "test")
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production-0123456789")
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import text
 
 from app.http.deps import SessionDep
 from app.main import create_app
+from bench import _load as load
 from bench._harness import free_port, pct, start_server, wait_up
 from tests.support import pg
 from wechat_callbacks.crypto import CallbackCrypto
@@ -118,38 +118,19 @@ def _pushes(
     return [_push(mode, 1 + (first_msgid + i) % followers, first_msgid + i) for i in range(count)]
 
 
-async def _closed_loop_async(
-    base: str, pushes: list[tuple[str, dict[str, str], bytes]], concurrency: int, seconds: float
-) -> tuple[int, int, float]:
-    done = errors = 0
-    feed = iter(pushes)
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        stop = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            nonlocal done, errors
-            while time.perf_counter() < stop:
-                item = next(feed, None)
-                if item is None:
-                    return
-                path, query, body = item
-                try:
-                    ok = (await client.post(path, params=query, content=body)).status_code == 200
-                except httpx.TransportError:
-                    ok = False
-                done, errors = done + ok, errors + (not ok)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return done, errors, elapsed
+def _wire(base: str, pushes: list[tuple[str, dict[str, str], bytes]]) -> list[bytes]:
+    host = base.removeprefix("http://")
+    return [
+        load.encode("POST", path, host=host, query=query, body=body, content_type="text/xml")
+        for path, query, body in pushes
+    ]
 
 
 def _closed_loop_proc(args: tuple[str, str, int, int, float, int, int]) -> tuple[int, int, float]:
     base, mode, followers, first_msgid, seconds, concurrency, budget = args
-    pushes = _pushes(mode, budget, followers, first_msgid)
-    return asyncio.run(_closed_loop_async(base, pushes, concurrency, seconds))
+    wire = _wire(base, _pushes(mode, budget, followers, first_msgid))
+    tally = load.closed_loop(*_host_port(base), wire, concurrency=concurrency, seconds=seconds)
+    return tally.done, tally.errors, tally.elapsed
 
 
 class _Ids:
@@ -194,35 +175,9 @@ def _closed_loop(
     return done / elapsed, errors
 
 
-async def _open_loop(
-    base: str, pushes: list[tuple[str, dict[str, str], bytes]], rate: float
-) -> tuple[list[float], dict[str, int]]:
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=500)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-
-        async def one(item: tuple[str, dict[str, str], bytes]) -> None:
-            path, query, body = item
-            t0 = time.perf_counter()
-            try:
-                status = (await client.post(path, params=query, content=body)).status_code
-                failure = None if status == 200 else f"HTTP {status}"
-            except httpx.TransportError as exc:
-                failure = type(exc).__name__
-            latencies.append((time.perf_counter() - t0) * 1000)
-            if failure:
-                errors[failure] = errors.get(failure, 0) + 1
-
-        tasks = []
-        start = time.perf_counter()
-        for i, item in enumerate(pushes):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(item)))
-        await asyncio.gather(*tasks)
-    return latencies, errors
+def _host_port(base: str) -> tuple[str, int]:
+    host, port = base.removeprefix("http://").split(":")
+    return host, int(port)
 
 
 async def _counts(dsn: str) -> dict[str, int]:
@@ -240,11 +195,12 @@ async def _counts(dsn: str) -> dict[str, int]:
         await conn.close()
 
 
-def _latency(latencies: list[float], errors: dict[str, int]) -> dict[str, Any]:
+def _latency(tally: load.Tally) -> dict[str, Any]:
+    latencies = tally.latencies_ms
     return {
         "requests": len(latencies),
-        "errors": sum(errors.values()),
-        "errors_by": errors,
+        "errors": tally.errors,
+        "errors_by": tally.failed,
         "p50_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(pct(latencies, 95), 1),
         "p99_ms": round(pct(latencies, 99), 1),
@@ -301,9 +257,9 @@ async def main(args: argparse.Namespace) -> int:
         # The reference too: whether this machine serves even the bare endpoint at this rate.
         for mode in modes:
             count = int(args.rate * args.seconds)
-            pushes = _pushes(mode, count, args.followers, ids.take(count))
-            latencies, errors = await _open_loop(base, pushes, args.rate)
-            open_results[mode] = _latency(latencies, errors)
+            wire = _wire(base, _pushes(mode, count, args.followers, ids.take(count)))
+            tally = await asyncio.to_thread(load.open_loop, *_host_port(base), wire, rate=args.rate)
+            open_results[mode] = _latency(tally)
 
         result: dict[str, Any] = {
             "reference_rps": round(ref_rps, 1),

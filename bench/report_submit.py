@@ -8,9 +8,10 @@ Makes a scratch PostgreSQL database and migrates it, starts the fake WeChat serv
      commit) and POST /mp/v1/reports (idempotency key, content check, daily limit, photo, timeline, outbox);
   2. open loop at R requests/s for D seconds on POST /mp/v1/reports: latency percentiles.
 Usage: python -m bench.report_submit [--concurrency 16] [--seconds 10] [--rate 100] [--villagers 200]
-       [--workers 1] [--client-procs 2]
-The closed loop runs in several client processes: with one, the bench's own httpx client limits the
-cheap reference endpoint (about 230 requests/s here) and the ratio comes out too kind.
+       [--workers 1] [--client-procs 1]
+The load comes from bench/_load.py (raw HTTP/1.1 on uvloop, tens of microseconds a request): httpx,
+used before, cost the client a few ms a request, so the cheap reference endpoint was limited by the
+client (about 230 requests/s here) and the ratio came out too kind.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -40,6 +39,7 @@ from sqlalchemy import text
 
 from app.http.deps import SessionDep
 from app.main import create_app
+from bench import _load as load
 from bench._harness import free_port, pct, start_server, wait_up
 from tests.support import pg
 
@@ -117,48 +117,30 @@ def _report_request(villager: dict[str, str]) -> tuple[dict[str, str], dict[str,
     return headers, body
 
 
-Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
-
-
-async def _closed_loop_counts(
-    base: str, send: Send, concurrency: int, seconds: float
-) -> tuple[int, int, float]:
-    done = errors = 0
-    stop = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
-
-        async def worker(w: int) -> None:
-            nonlocal done, errors
-            i = w
-            while time.perf_counter() < stop:
-                try:
-                    ok = (await send(c, i)).status_code < 300
-                except httpx.TransportError:  # a timeout under overload counts against the endpoint
-                    ok = False
-                done, errors = done + ok, errors + (not ok)
-                i += concurrency
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(w) for w in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return done, errors, elapsed
-
-
-def _sender(which: str, villagers: list[dict[str, str]]) -> Send:
-    async def reference(c: httpx.AsyncClient, i: int) -> httpx.Response:
-        return await c.post("/bench/reference", json=_report_request(villagers[i % len(villagers)])[1])
-
-    async def submit(c: httpx.AsyncClient, i: int) -> httpx.Response:
+def _wire(base: str, which: str, villagers: list[dict[str, str]], first: int, count: int) -> list[bytes]:
+    """`count` requests, encoded; each submission with its own idempotency key."""
+    host = base.removeprefix("http://")
+    path = "/bench/reference" if which == "reference" else "/mp/v1/reports"
+    wire = []
+    for i in range(first, first + count):
         headers, body = _report_request(villagers[i % len(villagers)])
-        return await c.post("/mp/v1/reports", headers=headers, json=body)
+        if which == "reference":
+            headers = {}
+        data = json.dumps(body, ensure_ascii=False).encode()
+        wire.append(load.encode("POST", path, host=host, headers=headers, body=data))
+    return wire
 
-    return reference if which == "reference" else submit
+
+def _host_port(base: str) -> tuple[str, int]:
+    host, port = base.removeprefix("http://").split(":")
+    return host, int(port)
 
 
 def _closed_loop_proc(args: tuple[str, str, list[dict[str, str]], int, float]) -> tuple[int, int, float]:
     base, which, villagers, concurrency, seconds = args
-    return asyncio.run(_closed_loop_counts(base, _sender(which, villagers), concurrency, seconds))
+    wire = _wire(base, which, villagers, 0, int(seconds * 2000) + 500)  # more than can be sent in time
+    tally = load.closed_loop(*_host_port(base), wire, concurrency=concurrency, seconds=seconds)
+    return tally.done, tally.errors, tally.elapsed
 
 
 def _closed_loop(
@@ -168,41 +150,13 @@ def _closed_loop(
     villagers: list[dict[str, str]],
     args: argparse.Namespace,
 ) -> tuple[float, int]:
-    """Requests per second from P client processes with C/P clients each, so that the load generator
-    (httpx costs a few ms of CPU a request) is not what limits the cheap reference endpoint."""
+    """Requests per second from P client processes with C/P clients each."""
     procs = args.client_procs
     share = [villagers[p::procs] for p in range(procs)]  # each process its own villagers
     jobs = [(base, which, share[p], max(1, args.concurrency // procs), args.seconds) for p in range(procs)]
     results = list(pool.map(_closed_loop_proc, jobs))
     elapsed = max(r[2] for r in results)
     return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
-
-
-async def _open_loop(base: str, send: Send, rate: float, seconds: float) -> tuple[list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=500)) as c:
-
-        async def one(i: int) -> None:
-            nonlocal errors
-            t0 = time.perf_counter()
-            try:
-                failed = (await send(c, i)).status_code >= 300
-            except httpx.TransportError:
-                failed = True
-            latencies.append((time.perf_counter() - t0) * 1000)
-            errors += failed
-
-        tasks = []
-        start = time.perf_counter()
-        for i in range(int(rate * seconds)):
-            # Fixed arrival times: a slow answer does not slow the arrivals (no coordinated omission).
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i)))
-        await asyncio.gather(*tasks)
-    return latencies, errors
 
 
 def _start_fake() -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -251,8 +205,9 @@ async def main(args: argparse.Namespace) -> int:
             _closed_loop(pool, base, "submit", villagers, warm)
             ref_rps, ref_err = _closed_loop(pool, base, "reference", villagers, args)
             sub_rps, sub_err = _closed_loop(pool, base, "submit", villagers, args)
-        submit = _sender("submit", villagers)
-        latencies, open_err = await _open_loop(base, submit, args.rate, args.seconds)
+        wire = _wire(base, "submit", villagers, 0, int(args.rate * args.seconds))
+        tally = await asyncio.to_thread(load.open_loop, *_host_port(base), wire, rate=args.rate)
+        latencies, open_err = tally.latencies_ms, tally.errors
 
         result: dict[str, Any] = {
             "reference_rps": round(ref_rps, 1),
@@ -288,5 +243,5 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--villagers", type=int, default=200)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    parser.add_argument("--client-procs", type=int, default=2, help="load-generating processes (closed loop)")
+    parser.add_argument("--client-procs", type=int, default=1, help="load-generating processes (closed loop)")
     raise SystemExit(asyncio.run(main(parser.parse_args())))

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from app.categories.models import Category
-from app.core.errors import InvalidInput, NotFound
-from app.http.deps import NowDep, SessionDep, SettingsDep
+from app.core.errors import DomainError, InvalidInput, NotFound
+from app.http.deps import NowDep, ReferenceDep, SessionDep, SettingsDep
 from app.http.pagination import decode_cursor, encode_cursor
 from app.idempotency import service as idempotency
 from app.idempotency.models import IdempotencyRecord
@@ -43,6 +43,7 @@ async def create_report(
     settings: SettingsDep,
     mp: MpSettingsDep,
     now: NowDep,
+    reference: ReferenceDep,
 ) -> JSONResponse:
     digest = idempotency.request_hash(body.model_dump(mode="json"))
     lookup: dict[str, Any] = {
@@ -60,36 +61,45 @@ async def create_report(
         await session.commit()  # commit, not rollback: a rollback would expire the loaded villager
     suggest = await wechat.check_text(request, openid=openid, content=body.description)
     me = await confirm(request, session, claims)
-    # A retried key is looked up only when the claim finds it taken, so a first attempt (nearly all of
-    # them) reads nothing for it.
-    record = await idempotency.claim(session, digest=digest, now=now, **lookup)
-    if record is None:
-        # The key was used before (or a concurrent retry of this very request finished first): answer
-        # as that request did; a different body under the same key is a conflict.
+    # The key is stored last, with the answer (one statement); nearly every request is a first attempt,
+    # which then reads nothing for it. A retry whose first attempt finished either fails on the way (a
+    # daily limit just reached, say) or finds the key taken at the end: either way it rolls back and
+    # replays that answer.
+    try:
+        if suggest == "risky":
+            raise InvalidInput("反映内容含有不当信息，未能提交，请修改后重试", field="description")
+        report = await submission.submit(
+            session,
+            villager=me.villager,
+            body=body,
+            held_for_review=suggest == "review",
+            actor=me.actor,
+            now=now,
+            tz=settings.tz,
+            daily_limit=mp.daily_report_limit,
+            reference=reference,
+        )
+        payload = ReportCreated(
+            id=report.id,
+            ledger_no=report.ledger_no,
+            status=report.status,
+            status_label=STATUS_LABELS[Status(report.status)],
+            held_for_review=report.held_for_review,
+        ).model_dump(mode="json")
+        await notify.report_received(session, report=report, now=now)
+        stored = await idempotency.store(
+            session, digest=digest, now=now, status_code=status.HTTP_201_CREATED, response=payload, **lookup
+        )
+    except DomainError:
+        await session.rollback()
+        if (done := await idempotency.find(session, digest=digest, **lookup)) is not None:
+            return _replay(done)
+        raise
+    if not stored:
+        await session.rollback()  # this attempt's report, timeline and notification are undone
         done = await idempotency.find(session, digest=digest, **lookup)
         assert done is not None
         return _replay(done)
-    if suggest == "risky":
-        raise InvalidInput("反映内容含有不当信息，未能提交，请修改后重试", field="description")
-    report = await submission.submit(
-        session,
-        villager=me.villager,
-        body=body,
-        held_for_review=suggest == "review",
-        actor=me.actor,
-        now=now,
-        tz=settings.tz,
-        daily_limit=mp.daily_report_limit,
-    )
-    payload = ReportCreated(
-        id=report.id,
-        ledger_no=report.ledger_no,
-        status=report.status,
-        status_label=STATUS_LABELS[Status(report.status)],
-        held_for_review=report.held_for_review,
-    ).model_dump(mode="json")
-    await idempotency.complete(session, record=record, status_code=status.HTTP_201_CREATED, response=payload)
-    await notify.report_received(session, report=report, now=now)
     await session.commit()
     return JSONResponse(payload, status.HTTP_201_CREATED)
 

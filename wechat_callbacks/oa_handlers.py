@@ -40,7 +40,9 @@ async def _text(ctx: Context, text: str) -> Result:
     if keyword is not None:
         outcome = await chat.on_keyword(session, villager=villager, keyword=keyword, rules=rules, now=now)
     else:
-        outcome = await chat.on_text(session, villager=villager, text=text, rules=rules, now=now)
+        outcome = await chat.on_text(
+            session, villager=villager, text=text, rules=rules, now=now, reference=ctx.services.reference
+        )
     return _result(ctx, outcome)
 
 

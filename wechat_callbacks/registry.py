@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.settings import Settings
 from app.inbound import service as inbound_service
 from app.inbound.chat import ChatRules
+from app.reference.cache import ReferenceData
 from wechat_callbacks.message import Message
 
 Later = Callable[[], Awaitable[object]]
@@ -32,6 +33,8 @@ class Services:
     # Downloads these photo fetch rows right after the reply, as of the request's time (the
     # media-fetch job retries whatever fails).
     fetch_photos: Callable[[list[int], datetime], Awaitable[object]]
+    # Categories and areas for the reports chats make, kept a short while (app/reference/cache.py).
+    reference: ReferenceData = field(default_factory=ReferenceData)
 
 
 class Duplicate(Exception):

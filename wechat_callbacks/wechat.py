@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from app.core.database import Database
 from app.core.settings import Settings
+from app.http.deps import reference_of
 from app.inbound.chat import ChatRules
 from app.inbound.media_fetch import MediaFetcher
 from app.media.storage import storage_of
@@ -73,7 +74,11 @@ def services_for(app: FastAPI) -> Services:
             return None
 
     return Services(
-        settings=settings, rules=chat_rules(settings), lookup_unionid=unionid, fetch_photos=fetch_photos
+        settings=settings,
+        rules=chat_rules(settings),
+        lookup_unionid=unionid,
+        fetch_photos=fetch_photos,
+        reference=reference_of(app),
     )
 
 

@@ -16,7 +16,7 @@ from app.areas.models import Area, AreaLevel, Department
 from app.audit import service as audit
 from app.categories.models import Category, SlaPolicy
 from app.core.errors import InvalidInput, NotFound
-from app.http.deps import ALL_STAFF, CurrentStaffContext, NowDep, SessionDep, allow
+from app.http.deps import ALL_STAFF, CurrentStaffContext, NowDep, ReferenceDep, SessionDep, allow
 from app.organisation import importer
 from app.people.models import Role
 
@@ -83,7 +83,9 @@ class AreaIn(BaseModel):
 
 
 @router.post("/areas", response_model=AreaOut, status_code=201)
-async def create_area(body: AreaIn, staff: Admin, session: SessionDep, now: NowDep) -> AreaOut:
+async def create_area(
+    body: AreaIn, staff: Admin, session: SessionDep, now: NowDep, reference: ReferenceDep
+) -> AreaOut:
     parent = await session.get(Area, body.parent_id) if body.parent_id else None
     if body.parent_id and parent is None:
         raise InvalidInput("上级区域不存在", field="parent_id")
@@ -91,6 +93,7 @@ async def create_area(body: AreaIn, staff: Admin, session: SessionDep, now: NowD
         session, code=body.code, name=body.name, level=body.level, parent=parent, actor=staff.actor, now=now
     )
     await session.commit()
+    reference.invalidate()  # this process's cached copy (app/reference/)
     return AreaOut.model_validate(area)
 
 
@@ -100,7 +103,7 @@ class RenameIn(BaseModel):
 
 @router.patch("/areas/{area_id}", response_model=AreaOut)
 async def rename_area(
-    area_id: int, body: RenameIn, staff: Admin, session: SessionDep, now: NowDep
+    area_id: int, body: RenameIn, staff: Admin, session: SessionDep, now: NowDep, reference: ReferenceDep
 ) -> AreaOut:
     area = await session.get(Area, area_id)
     if area is None:
@@ -109,6 +112,7 @@ async def rename_area(
         session, staff, area, {"name": body.name}, action="area.rename", target_type="area", now=now
     )
     await session.commit()
+    reference.invalidate()  # this process's cached copy (app/reference/)
     return AreaOut.model_validate(area)
 
 
@@ -192,7 +196,9 @@ async def list_policies(staff: StaffAny, session: SessionDep) -> list[SlaPolicyO
 
 
 @router.post("/sla-policies", response_model=SlaPolicyOut, status_code=201)
-async def create_policy(body: SlaPolicyIn, staff: Admin, session: SessionDep, now: NowDep) -> SlaPolicyOut:
+async def create_policy(
+    body: SlaPolicyIn, staff: Admin, session: SessionDep, now: NowDep, reference: ReferenceDep
+) -> SlaPolicyOut:
     if await session.scalar(select(SlaPolicy.id).where(SlaPolicy.code == body.code)):
         raise InvalidInput("时限策略代码已存在", field="code")
     policy = SlaPolicy(**body.model_dump())
@@ -208,12 +214,18 @@ async def create_policy(body: SlaPolicyIn, staff: Admin, session: SessionDep, no
         details=body.model_dump(),
     )
     await session.commit()
+    reference.invalidate()  # this process's cached copy (app/reference/)
     return SlaPolicyOut.model_validate(policy)
 
 
 @router.patch("/sla-policies/{policy_id}", response_model=SlaPolicyOut)
 async def update_policy(
-    policy_id: int, body: SlaPolicyPatch, staff: Admin, session: SessionDep, now: NowDep
+    policy_id: int,
+    body: SlaPolicyPatch,
+    staff: Admin,
+    session: SessionDep,
+    now: NowDep,
+    reference: ReferenceDep,
 ) -> SlaPolicyOut:
     policy = await session.get(SlaPolicy, policy_id)
     if policy is None:
@@ -228,6 +240,7 @@ async def update_policy(
         now=now,
     )
     await session.commit()
+    reference.invalidate()  # this process's cached copy (app/reference/)
     return SlaPolicyOut.model_validate(policy)
 
 
@@ -257,7 +270,12 @@ async def list_categories(staff: StaffAny, session: SessionDep) -> list[Category
 
 @router.patch("/categories/{category_id}", response_model=CategoryOut)
 async def update_category(
-    category_id: int, body: CategoryPatch, staff: Admin, session: SessionDep, now: NowDep
+    category_id: int,
+    body: CategoryPatch,
+    staff: Admin,
+    session: SessionDep,
+    now: NowDep,
+    reference: ReferenceDep,
 ) -> CategoryOut:
     category = await session.get(Category, category_id)
     if category is None:
@@ -274,6 +292,7 @@ async def update_category(
         now=now,
     )
     await session.commit()
+    reference.invalidate()  # this process's cached copy (app/reference/)
     return CategoryOut.model_validate(category)
 
 
@@ -303,6 +322,7 @@ async def import_areas(
     staff: Admin,
     session: SessionDep,
     now: NowDep,
+    reference: ReferenceDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX: 代码, 名称, 级别, 上级代码")],
     dry_run: bool = True,
 ) -> JSONResponse:
@@ -313,6 +333,7 @@ async def import_areas(
     )
     if report.ok and not dry_run:
         await session.commit()
+        reference.invalidate()  # this process's cached copy (app/reference/)
     return _report_response(report, dry_run)
 
 

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Reports a day one villager may make by chat (counted with their mini program reports).
     wechat_chat_daily_report_limit: int = Field(default=20, ge=1, le=1000)
     wechat_chat_report_category: str = "village_management"
+    # How long each process keeps categories, SLA limits and areas for submissions (app/reference/);
+    # 0 reads them for every report.
+    reference_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
 
     access_token_ttl_minutes: int = Field(default=60 * 24, ge=5, le=60 * 24 * 30)
     scheduler_enabled: bool = True

@@ -22,6 +22,7 @@ from app.core.security import read_token
 from app.core.settings import Settings
 from app.people.models import Role, StaffAccount
 from app.people.scope import StaffScope
+from app.reference.cache import ReferenceData
 
 STAFF_AUDIENCE = "staff"
 
@@ -48,9 +49,23 @@ async def get_now() -> datetime:
     return utcnow()
 
 
+def reference_of(app: FastAPI) -> ReferenceData:
+    """The process's cached categories and areas (app/reference/cache.py), made on first use."""
+    reference: ReferenceData | None = getattr(app.state, "reference", None)
+    if reference is None:
+        reference = ReferenceData(app.state.settings.reference_cache_seconds)
+        app.state.reference = reference
+    return reference
+
+
+async def get_reference(request: Request) -> ReferenceData:
+    return reference_of(request.app)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 NowDep = Annotated[datetime, Depends(get_now)]
+ReferenceDep = Annotated[ReferenceData, Depends(get_reference)]
 
 _oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 _UNAUTHORIZED = HTTPException(

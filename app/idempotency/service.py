@@ -1,9 +1,14 @@
 """Claiming a key, replaying its stored answer, or refusing a key reused for a different request.
 
-`claim` inserts the key inside the request's own transaction. A concurrent retry's insert waits on the
-unique index until the first transaction ends: after a commit it finds the stored answer, after a
-rollback (the first attempt failed) it owns the key itself. Failed requests therefore store nothing,
-and a corrected retry with the same key is allowed.
+Two ways to hold a key, both inside the request's own transaction, so a failed request stores
+nothing and a corrected retry with the same key is allowed:
+- `store` writes the key with its answer at the end, in one statement. A twin that got there first
+  (a retry, or a concurrent duplicate) makes it find the key taken: the request rolls its own work
+  back and replays the stored answer. A request that fails on the way must look for a finished twin
+  before it reports the failure (miniprogram_api/reports.py).
+- `claim` inserts the key first and `complete` adds the answer: a concurrent retry's insert waits on
+  the unique index until the first transaction ends; after a commit it finds the stored answer, after
+  a rollback it owns the key itself.
 """
 
 from __future__ import annotations
@@ -65,6 +70,52 @@ def _claim_statement(insert: Any) -> Any:
 
 
 _CLAIM = {True: _claim_statement(pg_insert), False: _claim_statement(sqlite_insert)}
+
+
+def _store_statement(insert: Any) -> Any:
+    return (
+        insert(IdempotencyRecord.__table__)
+        .values(
+            villager_id=bindparam("vid"),
+            operation=bindparam("op"),
+            key=bindparam("key"),
+            request_hash=bindparam("digest"),
+            status_code=bindparam("status"),
+            response=bindparam("response", type_=IdempotencyRecord.__table__.c.response.type),
+            created_at=bindparam("at"),
+        )
+        .on_conflict_do_nothing(index_elements=["villager_id", "operation", "key"])
+        .returning(IdempotencyRecord.__table__.c.id)
+    )
+
+
+_STORE = {True: _store_statement(pg_insert), False: _store_statement(sqlite_insert)}
+
+
+async def store(
+    session: AsyncSession,
+    *,
+    villager_id: int,
+    operation: str,
+    key: str,
+    digest: str,
+    now: datetime,
+    status_code: int,
+    response: dict[str, Any],
+) -> bool:
+    """Record the finished request's answer under its key; False when the key is taken already (by a
+    twin that finished first: roll back, then `find` its answer)."""
+    stmt = _STORE[session.get_bind().dialect.name == "postgresql"]
+    params = {
+        "vid": villager_id,
+        "op": operation,
+        "key": key,
+        "digest": digest,
+        "status": status_code,
+        "response": response,
+        "at": now,
+    }
+    return (await session.execute(stmt, params)).first() is not None
 
 
 async def claim(

@@ -21,18 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.areas.models import Area
 from app.audit.service import Actor
-from app.categories.models import Category
 from app.core.errors import DomainError
 from app.inbound import attach, conversation, progress, replies, villages
 from app.inbound.conversation import DESCRIPTION_CHARS
 from app.inbound.keywords import Keyword
 from app.inbound.models import ChatSession, MediaFetch
 from app.people.models import Villager
+from app.reference.cache import ReferenceData
 from app.reports import limits
 from app.reports import service as reports_service
 
@@ -128,15 +126,10 @@ async def _submit(
     village_id: int,
     rules: ChatRules,
     now: datetime,
+    reference: ReferenceData,
 ) -> ChatOutcome:
-    category = (
-        await session.execute(
-            select(Category.id, Category.kind).where(
-                Category.code == rules.category_code, Category.is_active.is_(True)
-            )
-        )
-    ).first()
-    if category is None:
+    category = await reference.category_by_code(session, rules.category_code)
+    if category is None or not category.is_active:
         raise ChatNotConfigured(f"chat report category {rules.category_code!r} is missing or inactive")
     try:
         await limits.check_daily(
@@ -148,8 +141,6 @@ async def _submit(
             chat.state = "closed"
         await session.flush()
         return ChatOutcome(refused.message)
-    # Held here, submit_report's own lookup of the village is an identity-map hit.
-    village = await session.get(Area, village_id)
     report = await reports_service.submit_report(
         session,
         data=reports_service.NewReport(
@@ -164,11 +155,13 @@ async def _submit(
             address=chat.address if chat else None,
             channel=CHANNEL,
             reporter_villager_id=villager.id,
+            held_for_review=True,
         ),
         actor=Actor(kind="villager", id=villager.id),
         now=now,
+        reference=reference,
     )
-    report.held_for_review = True
+    village = (await reference.areas(session, [village_id]))[village_id]
     held_photos = chat is not None
     chat = _started(session, villager, now, chat)
     chat.report_id, chat.texts, chat.state = report.id, [], "collecting"
@@ -177,7 +170,7 @@ async def _submit(
         await attach.give_photos_their_report(session, session_id=chat.id, report_id=report.id, now=now)
     reply = replies.RECEIVED.format(
         report_id=report.id,
-        village=village.name if village else "",
+        village=village.name,
         respond_by=_local_time(report.respond_due_at, rules, now),
         window=rules.window_minutes,
     )
@@ -202,8 +195,15 @@ async def on_keyword(
 
 
 async def on_text(
-    session: AsyncSession, *, villager: Villager, text: str, rules: ChatRules, now: datetime
+    session: AsyncSession,
+    *,
+    villager: Villager,
+    text: str,
+    rules: ChatRules,
+    now: datetime,
+    reference: ReferenceData | None = None,
 ) -> ChatOutcome:
+    reference = reference or ReferenceData()
     text = text.strip()
     if not text:
         return ChatOutcome(replies.UNSUPPORTED)
@@ -214,7 +214,9 @@ async def on_text(
         _moved_on(chat)
         chat = None
     if chat is not None and chat.state == "awaiting_village":
-        return await _village_answer(session, chat=chat, villager=villager, text=text, rules=rules, now=now)
+        return await _village_answer(
+            session, chat=chat, villager=villager, text=text, rules=rules, now=now, reference=reference
+        )
     texts = [*(chat.texts if chat else []), text]
     if villager.home_village_id is None:
         chat = _started(session, villager, now, chat)
@@ -229,6 +231,7 @@ async def on_text(
         village_id=villager.home_village_id,
         rules=rules,
         now=now,
+        reference=reference,
     )
 
 
@@ -240,6 +243,7 @@ async def _village_answer(
     text: str,
     rules: ChatRules,
     now: datetime,
+    reference: ReferenceData,
 ) -> ChatOutcome:
     match = await villages.resolve(session, text)
     if match.village is not None:
@@ -254,6 +258,7 @@ async def _village_answer(
             village_id=match.village.id,
             rules=rules,
             now=now,
+            reference=reference,
         )
     if match.choices:
         choices = "；".join(f"{name}（{town}，{code}）" for name, town, code in match.choices)

@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.areas.models import Area
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.categories.models import Category
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.notifications import service as notifications_service
 from app.points import awarding as points_awarding
+from app.reference.cache import ReferenceData
 from app.reports import ledger, workflow
 from app.reports.models import Report, TimelineEvent
 from app.reports.sla import SlaLimits, initial_deadlines
@@ -45,6 +45,7 @@ class NewReport:
     channel: str = "miniprogram"
     reporter_villager_id: int | None = None
     reporter_staff_id: int | None = None
+    held_for_review: bool = False  # staff see it first, the public never (content check, chat)
 
 
 async def submit_report(
@@ -53,25 +54,25 @@ async def submit_report(
     data: NewReport,
     actor: Actor,
     now: datetime,
-    category: Category | None = None,
+    reference: ReferenceData | None = None,
 ) -> Report:
-    """`category`, when the caller has loaded it already (with its SLA policy), saves the lookup."""
-    if category is None or category.id != data.category_id:
-        category = await session.scalar(
-            select(Category).options(selectinload(Category.sla_policy)).where(Category.id == data.category_id)
-        )
+    """`reference`: the app's cached categories and areas (without it they are read afresh)."""
+    reference = reference or ReferenceData()
+    category = await reference.category(session, data.category_id)
     if category is None or not category.is_active:
         raise InvalidInput("所选类别不存在", field="category_id")
     if category.kind != data.kind:
         raise InvalidInput("所选类别不属于该类型", field="category_id")
-    village = await session.get(Area, data.village_id)
+    wanted = [data.village_id] if data.grid_id is None else [data.village_id, data.grid_id]
+    areas = await reference.areas(session, wanted)
+    village = areas.get(data.village_id)
     if village is None or village.level != "village" or village.parent_id is None:
         raise InvalidInput("所选村(社区)不存在", field="village_id")
     if data.grid_id is not None:
-        grid = await session.get(Area, data.grid_id)
+        grid = areas.get(data.grid_id)
         if grid is None or grid.parent_id != village.id:
             raise InvalidInput("所选网格不属于该村(社区)", field="grid_id")
-    deadlines = initial_deadlines(data.kind, now, SlaLimits.of(category.sla_policy))
+    deadlines = initial_deadlines(data.kind, now, category.limits)
     report = Report(
         kind=data.kind,
         category_id=category.id,
@@ -92,6 +93,7 @@ async def submit_report(
         submitted_at=now,
         respond_due_at=deadlines.respond_due_at,
         resolve_due_at=deadlines.resolve_due_at,
+        held_for_review=data.held_for_review,
     )
     session.add(report)
     _add_timeline(

@@ -82,3 +82,20 @@ async def test_five_concurrent_sends_of_one_request_make_one_report(fresh_db, se
             assert await session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
     finally:
         await database.dispose()
+
+
+async def test_a_retry_after_the_daily_limit_was_reached_replays_the_first_answer(
+    mp, session, settings, mp_settings
+):
+    # The key is stored with the answer at the end: a retry whose first attempt used the last report
+    # of the day fails on the way, and must still get that first answer, not "too many".
+    c = await factories.county(session)
+    _, headers = await helpers.villager(session, settings, village=c.village)
+    for i in range(mp_settings.daily_report_limit - 1):
+        assert (await helpers.submit(mp, headers, key=f"day-key-{i:04d}")).status_code == 201
+    last = await helpers.submit(mp, headers, key="day-key-last")
+    again = await helpers.submit(mp, headers, key="day-key-last")
+    assert last.status_code == again.status_code == 201 and again.json() == last.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (await helpers.submit(mp, headers, key="day-key-over")).status_code == 429
+    assert await session.scalar(select(func.count()).select_from(Report)) == mp_settings.daily_report_limit
