@@ -47,6 +47,10 @@ class ConnectionClosed(Exception):
     pass
 
 
+class NotSent(ConnectionClosed):
+    """The connection was found closed before the request went out: another one may take it."""
+
+
 class _Connection(asyncio.Protocol):
     """One keep-alive connection, one request at a time."""
 
@@ -85,8 +89,15 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    @property
+    def usable(self) -> bool:
+        return (
+            self.open and self.keep_alive and self.transport is not None and not self.transport.is_closing()
+        )
+
     async def send(self, data: bytes) -> int:
-        assert self.transport is not None
+        if not self.usable or self.transport is None:
+            raise NotSent("closed before the request was sent")
         self.pending = asyncio.get_running_loop().create_future()
         self.transport.write(data)
         return await self.pending
@@ -106,6 +117,10 @@ class Client:
 
     async def _acquire(self) -> _Connection:
         async with self._freed:
+            # The server closes a connection idle past its keep-alive timeout (uvicorn: 5 s).
+            for stale in [conn for conn in self._idle if not conn.usable]:
+                self._idle.remove(stale)
+                self._opened -= 1
             while not self._idle and self._opened >= self.connections:
                 await self._freed.wait()
             if self._idle:
@@ -121,7 +136,7 @@ class Client:
 
     async def _release(self, conn: _Connection | None) -> None:
         async with self._freed:
-            if conn is not None and conn.open and conn.keep_alive:
+            if conn is not None and conn.usable:
                 self._idle.append(conn)
             else:
                 self._opened -= 1
@@ -131,7 +146,11 @@ class Client:
 
     async def send(self, data: bytes) -> int:
         """The response's status code; raises on a broken connection or a timeout."""
-        conn = await self._acquire()
+        while True:
+            conn = await self._acquire()
+            if conn.usable:
+                break
+            await self._release(conn)  # closed by the server while idle, just now
         try:
             status = await asyncio.wait_for(conn.send(data), self.timeout)
         except BaseException:

@@ -8,10 +8,13 @@ run on every chat message, inside WeChat's 5 seconds, so they are kept to one st
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, String, Table, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Row, String, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.inbound.models import ChatSession
 from app.reports.models import Report
@@ -24,24 +27,21 @@ R = cast(Table, Report.__table__)
 DESCRIPTION_CHARS = 2000
 
 
+CS = cast(Table, ChatSession.__table__)
+# Table columns, not the ORM entity's: a statement that names an entity goes through the ORM's
+# UPDATE … RETURNING machinery, which costs as much again as the statement itself.
 _LATEST_OPEN = (
-    select(ChatSession.id)
+    select(CS.c.id)
     .where(
-        ChatSession.villager_id == bindparam("p_villager"),
-        ChatSession.state != "closed",
-        ChatSession.last_message_at > bindparam("p_since"),
+        CS.c.villager_id == bindparam("p_villager"),
+        CS.c.state != "closed",
+        CS.c.last_message_at > bindparam("p_since"),
     )
-    .order_by(ChatSession.id.desc())
+    .order_by(CS.c.id.desc())
     .limit(1)
     .scalar_subquery()
 )
-_RENEW = (
-    update(ChatSession)
-    .where(ChatSession.id == _LATEST_OPEN)
-    .values(last_message_at=bindparam("p_now"))
-    .returning(ChatSession)
-    .execution_options(synchronize_session=False)
-)
+_RENEW = update(CS).where(CS.c.id == _LATEST_OPEN).values(last_message_at=bindparam("p_now")).returning(*CS.c)
 _ADD_TEXT = (
     update(R)
     .where(R.c.id == bindparam("p_report"), R.c.status == Status.submitted.value)
@@ -61,9 +61,20 @@ async def open_conversation(
 ) -> ChatSession | None:
     """The follower's conversation still inside the window, its window renewed from `now`, in one
     statement. Whether its report still awaits review is settled by the guarded updates below."""
-    chat: ChatSession | None = await session.scalar(
-        _RENEW, {"p_villager": villager_id, "p_since": now - window, "p_now": now}
-    )
+    params = {"p_villager": villager_id, "p_since": now - window, "p_now": now}
+    row = (await session.execute(_RENEW, params)).first()
+    return None if row is None else _persistent(session, row)
+
+
+def _persistent(session: AsyncSession, row: Row[Any]) -> ChatSession:
+    """The renewed row as the session's ChatSession, without reading it again."""
+    known = session.sync_session.identity_map.get(identity_key(ChatSession, row.id))
+    if isinstance(known, ChatSession):
+        set_committed_value(known, "last_message_at", row.last_message_at)
+        return known
+    chat = ChatSession(**row._mapping)
+    make_transient_to_detached(chat)  # as if loaded: its attributes are the database's, unchanged
+    session.add(chat)
     return chat
 
 
