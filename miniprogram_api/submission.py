@@ -89,6 +89,5 @@ async def submit(
         now=now,
         reference=reference,
     )
-    media_service.attach(session, report_id=report.id, media=photos)
-    await session.flush()
+    await media_service.attach(session, report_id=report.id, media=photos)
     return report

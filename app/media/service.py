@@ -8,10 +8,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import anyio
-from sqlalchemy import ColumnElement, bindparam, exists, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,32 +89,60 @@ async def store_upload(
     return StoredUpload(media, needs_check=media.check_trace_id is None and media.check_status == "pending")
 
 
-# Built once (bound parameters): on the report path, building a statement costs as much as running it.
+@dataclass(frozen=True, slots=True)
+class UsablePhoto:
+    """What a submission needs of a photo it attaches: its id, and its EXIF position if it had one."""
+
+    id: int
+    gps_lat: float | None
+    gps_lng: float | None
+
+
+# Built once (bound parameters), on table columns (Core rows, not Media objects): on the report path,
+# building a statement or an object costs about as much as running the statement.
+_M = cast(Table, Media.__table__)
+_RM = cast(Table, ReportMedia.__table__)
+_U = cast(Table, MediaUpload.__table__)
 _UPLOADED_BY = (
-    select(Media)
-    .join(MediaUpload, MediaUpload.media_id == Media.id)
-    .where(Media.id.in_(bindparam("media_ids", expanding=True)), MediaUpload.villager_id == bindparam("vid"))
+    select(_M.c.id, _M.c.hidden, _M.c.gps_lat, _M.c.gps_lng)
+    .join(_U, _U.c.media_id == _M.c.id)
+    .where(_M.c.id.in_(bindparam("media_ids", expanding=True)), _U.c.villager_id == bindparam("vid"))
+)
+_ATTACH = _RM.insert().values(
+    report_id=bindparam("p_report"),
+    media_id=bindparam("p_media"),
+    purpose=bindparam("p_purpose"),
+    position=bindparam("p_position"),
 )
 
 
-async def usable_by(session: AsyncSession, *, villager_id: int, media_ids: Sequence[int]) -> list[Media]:
+async def usable_by(
+    session: AsyncSession, *, villager_id: int, media_ids: Sequence[int]
+) -> list[UsablePhoto]:
     """The photos, in the order given, if this villager uploaded every one of them and none is hidden."""
     if not media_ids:
         return []
-    rows = (await session.scalars(_UPLOADED_BY, {"media_ids": list(media_ids), "vid": villager_id})).all()
-    by_id = {m.id: m for m in rows}
+    rows = (await session.execute(_UPLOADED_BY, {"media_ids": list(media_ids), "vid": villager_id})).all()
+    by_id = {row.id: row for row in rows}
     for media_id in media_ids:
-        media = by_id.get(media_id)
-        if media is None:
+        row = by_id.get(media_id)
+        if row is None:
             raise InvalidInput(f"照片 {media_id} 不存在或不是您上传的，请重新上传", field="photo_ids")
-        if media.hidden:
+        if row.hidden:
             raise InvalidInput(f"照片 {media_id} 未通过内容安全检测，请删除后再提交", field="photo_ids")
-    return [by_id[i] for i in media_ids]
+    return [UsablePhoto(i, by_id[i].gps_lat, by_id[i].gps_lng) for i in media_ids]
 
 
-def attach(session: AsyncSession, *, report_id: int, media: Sequence[Media], purpose: str = "report") -> None:
-    for position, item in enumerate(media):
-        session.add(ReportMedia(report_id=report_id, media_id=item.id, purpose=purpose, position=position))
+async def attach(
+    session: AsyncSession, *, report_id: int, media: Sequence[UsablePhoto], purpose: str = "report"
+) -> None:
+    """Link the photos to the report, in their order (one statement, however many)."""
+    if media:
+        rows = [
+            {"p_report": report_id, "p_media": item.id, "p_purpose": purpose, "p_position": position}
+            for position, item in enumerate(media)
+        ]
+        await session.execute(_ATTACH, rows)
 
 
 async def mark_check_requested(session: AsyncSession, *, media: Media, trace_id: str, now: datetime) -> None:
