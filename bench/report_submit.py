@@ -217,6 +217,7 @@ async def main(args: argparse.Namespace) -> int:
             f"open_loop_{args.rate:g}rps": {
                 "requests": len(latencies),
                 "errors": open_err,
+                "errors_by": tally.failed,
                 "p50_ms": round(statistics.median(latencies), 1),
                 "p95_ms": round(pct(latencies, 95), 1),
                 "p99_ms": round(pct(latencies, 99), 1),

@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,44 +52,55 @@ async def find(
     return record
 
 
-def _claim_statement(insert: Any) -> Any:
-    # One round trip: the ORM-enabled INSERT … RETURNING hands back the row as an object. Built once
-    # per dialect, with bound parameters: building it costs as much as running it.
+# Built once per dialect, with bound parameters: building a statement costs as much as running it.
+_T = cast(Table, IdempotencyRecord.__table__)
+
+
+def _key_insert(insert: Any, target: Any, **answer: Any) -> Any:
     return (
-        insert(IdempotencyRecord)
+        insert(target)
         .values(
             villager_id=bindparam("vid"),
             operation=bindparam("op"),
             key=bindparam("key"),
             request_hash=bindparam("digest"),
             created_at=bindparam("at"),
+            **answer,
         )
         .on_conflict_do_nothing(index_elements=["villager_id", "operation", "key"])
-        .returning(IdempotencyRecord)
     )
 
 
-_CLAIM = {True: _claim_statement(pg_insert), False: _claim_statement(sqlite_insert)}
+def _statements(insert: Any) -> tuple[Any, Any]:
+    # claim: the ORM-enabled INSERT … RETURNING hands back the row as an object, in one round trip.
+    claim = _key_insert(insert, IdempotencyRecord).returning(IdempotencyRecord)
+    answer = {"status_code": bindparam("status"), "response": bindparam("response", type_=_T.c.response.type)}
+    return claim, _key_insert(insert, _T, **answer).returning(_T.c.id)
 
 
-def _store_statement(insert: Any) -> Any:
-    return (
-        insert(IdempotencyRecord.__table__)
-        .values(
-            villager_id=bindparam("vid"),
-            operation=bindparam("op"),
-            key=bindparam("key"),
-            request_hash=bindparam("digest"),
-            status_code=bindparam("status"),
-            response=bindparam("response", type_=IdempotencyRecord.__table__.c.response.type),
-            created_at=bindparam("at"),
-        )
-        .on_conflict_do_nothing(index_elements=["villager_id", "operation", "key"])
-        .returning(IdempotencyRecord.__table__.c.id)
-    )
+_CLAIM: dict[bool, Any] = {}  # by "is it PostgreSQL"
+_STORE: dict[bool, Any] = {}
+for _is_pg, _insert in ((True, pg_insert), (False, sqlite_insert)):
+    _CLAIM[_is_pg], _STORE[_is_pg] = _statements(_insert)
 
 
-_STORE = {True: _store_statement(pg_insert), False: _store_statement(sqlite_insert)}
+async def claim(
+    session: AsyncSession, *, villager_id: int, operation: str, key: str, digest: str, now: datetime
+) -> IdempotencyRecord | None:
+    """The new record when this request owns the key; None when another request already finished it
+    (then `find` gives its answer)."""
+    stmt = _CLAIM[session.get_bind().dialect.name == "postgresql"]
+    params = {"vid": villager_id, "op": operation, "key": key, "digest": digest, "at": now}
+    record: IdempotencyRecord | None = (await session.scalars(stmt, params)).one_or_none()
+    return record
+
+
+async def complete(
+    session: AsyncSession, *, record: IdempotencyRecord, status_code: int, response: dict[str, Any]
+) -> None:
+    record.status_code = status_code
+    record.response = response
+    await session.flush()
 
 
 async def store(
@@ -116,25 +127,6 @@ async def store(
         "at": now,
     }
     return (await session.execute(stmt, params)).first() is not None
-
-
-async def claim(
-    session: AsyncSession, *, villager_id: int, operation: str, key: str, digest: str, now: datetime
-) -> IdempotencyRecord | None:
-    """The new record when this request owns the key; None when another request already finished it
-    (then `find` gives its answer)."""
-    stmt = _CLAIM[session.get_bind().dialect.name == "postgresql"]
-    params = {"vid": villager_id, "op": operation, "key": key, "digest": digest, "at": now}
-    record: IdempotencyRecord | None = (await session.scalars(stmt, params)).one_or_none()
-    return record
-
-
-async def complete(
-    session: AsyncSession, *, record: IdempotencyRecord, status_code: int, response: dict[str, Any]
-) -> None:
-    record.status_code = status_code
-    record.response = response
-    await session.flush()
 
 
 async def purge_before(session: AsyncSession, *, before: datetime) -> None:
