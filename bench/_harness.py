@@ -1,5 +1,5 @@
 """What the benches share: a free loopback port, the app under uvicorn in a subprocess, waiting for it,
-and percentiles."""
+the reference endpoint's place among the routes, and percentiles."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import time
 
 import httpx
+from fastapi import APIRouter, FastAPI
 
 
 def free_port() -> int:
@@ -37,6 +38,16 @@ async def wait_up(url: str, *, seconds: float = 60.0) -> None:
                 pass
             await asyncio.sleep(0.05)
     raise RuntimeError(f"{url} did not come up")
+
+
+def reference_beside(application: FastAPI, router: APIRouter) -> None:
+    """Move the route added last (the bench's reference) to just before `router`'s routes. Routes are
+    matched one by one, about 0.4 ms for one behind all the console's: left at the end, the reference
+    paid that and the endpoint it is compared with did not, which flattered the ratio."""
+    routes = application.router.routes
+    reference = routes.pop()
+    index = next(i for i, route in enumerate(routes) if getattr(route, "original_router", None) is router)
+    routes.insert(index, reference)
 
 
 def pct(values: list[float], p: float) -> float:

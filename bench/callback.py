@@ -45,9 +45,10 @@ from sqlalchemy import text
 from app.http.deps import SessionDep
 from app.main import create_app
 from bench import _load as load
-from bench._harness import free_port, pct, start_server, wait_up
+from bench._harness import free_port, pct, reference_beside, start_server, wait_up
 from tests.support import pg
 from wechat_callbacks.crypto import CallbackCrypto
+from wechat_callbacks.routes import router as callbacks_router
 from wechat_callbacks.signature import msg_signature, plain_signature, verify_plain_signature
 
 TOKEN = "bench-callback-token"
@@ -83,6 +84,7 @@ def bench_app() -> FastAPI:
         await session.commit()
         return PlainTextResponse("success")
 
+    reference_beside(application, callbacks_router)
     return application
 
 

@@ -40,7 +40,8 @@ from sqlalchemy import text
 from app.http.deps import SessionDep
 from app.main import create_app
 from bench import _load as load
-from bench._harness import free_port, pct, start_server, wait_up
+from bench._harness import free_port, pct, reference_beside, start_server, wait_up
+from miniprogram_api.router import router as miniprogram_router
 from tests.support import pg
 
 REFERENCE_TABLE = "CREATE TABLE bench_reference (id bigserial PRIMARY KEY, body jsonb, at timestamptz)"
@@ -59,6 +60,7 @@ def bench_app() -> FastAPI:
         await session.commit()
         return {"id": int(row_id or 0)}
 
+    reference_beside(application, miniprogram_router)
     return application
 
 
