@@ -24,11 +24,21 @@ import httptools
 import uvloop
 
 
+def _authority(base: str) -> str:
+    # "http://127.0.0.1:8000" → "127.0.0.1:8000": loopback, plain HTTP only.
+    return base.removeprefix("http://").rstrip("/")
+
+
+def _host_port(base: str) -> tuple[str, int]:
+    host, _, port = _authority(base).rpartition(":")
+    return host, int(port)
+
+
 def encode(
     method: str,
     path: str,
     *,
-    host: str,
+    base: str,
     query: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     body: bytes = b"",
@@ -36,7 +46,7 @@ def encode(
 ) -> bytes:
     """One request as it goes on the wire."""
     target = f"{path}?{urlencode(query)}" if query else path
-    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {_authority(base)}", f"Content-Length: {len(body)}"]
     if body:
         lines.append(f"Content-Type: {content_type}")
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
@@ -199,8 +209,8 @@ async def _one(client: Client, data: bytes, tally: Tally) -> bool:
     return True
 
 
-async def _closed(host: str, port: int, requests: Iterable[bytes], concurrency: int, seconds: float) -> Tally:
-    client = Client(host, port, concurrency)
+async def _closed(base: str, requests: Iterable[bytes], concurrency: int, seconds: float) -> Tally:
+    client = Client(*_host_port(base), concurrency)
     feed: Iterator[bytes] = iter(requests)
     tally = Tally()
     stop = time.perf_counter() + seconds
@@ -219,8 +229,8 @@ async def _closed(host: str, port: int, requests: Iterable[bytes], concurrency: 
     return tally
 
 
-async def _open(host: str, port: int, requests: list[bytes], rate: float, connections: int) -> Tally:
-    client = Client(host, port, connections)
+async def _open(base: str, requests: list[bytes], rate: float, connections: int) -> Tally:
+    client = Client(*_host_port(base), connections)
     tally = Tally()
     clock = time.perf_counter  # uvloop's loop.time() counts whole milliseconds
 
@@ -242,13 +252,11 @@ async def _open(host: str, port: int, requests: list[bytes], rate: float, connec
     return tally
 
 
-def closed_loop(
-    host: str, port: int, requests: Iterable[bytes], *, concurrency: int, seconds: float
-) -> Tally:
+def closed_loop(base: str, requests: Iterable[bytes], *, concurrency: int, seconds: float) -> Tally:
     """Requests from `requests` (enough for `seconds`), `concurrency` at a time, until time is up."""
-    return uvloop.run(_closed(host, port, requests, concurrency, seconds))
+    return uvloop.run(_closed(base, requests, concurrency, seconds))
 
 
-def open_loop(host: str, port: int, requests: list[bytes], *, rate: float, connections: int = 256) -> Tally:
+def open_loop(base: str, requests: list[bytes], *, rate: float, connections: int = 256) -> Tally:
     """Every request of `requests`, one every 1/rate seconds; latencies from each one's due time."""
-    return uvloop.run(_open(host, port, requests, rate, connections))
+    return uvloop.run(_open(base, requests, rate, connections))

@@ -123,9 +123,8 @@ def _pushes(
 
 
 def _wire(base: str, pushes: list[tuple[str, dict[str, str], bytes]]) -> list[bytes]:
-    host = base.removeprefix("http://")
     return [
-        load.encode("POST", path, host=host, query=query, body=body, content_type="text/xml")
+        load.encode("POST", path, base=base, query=query, body=body, content_type="text/xml")
         for path, query, body in pushes
     ]
 
@@ -133,7 +132,7 @@ def _wire(base: str, pushes: list[tuple[str, dict[str, str], bytes]]) -> list[by
 def _closed_loop_proc(args: tuple[str, str, int, int, float, int, int]) -> tuple[int, int, float]:
     base, mode, followers, first_msgid, seconds, concurrency, budget = args
     wire = _wire(base, _pushes(mode, budget, followers, first_msgid))
-    tally = load.closed_loop(*_host_port(base), wire, concurrency=concurrency, seconds=seconds)
+    tally = load.closed_loop(base, wire, concurrency=concurrency, seconds=seconds)
     return tally.done, tally.errors, tally.elapsed
 
 
@@ -177,11 +176,6 @@ def _closed_loop(
     errors = sum(r[1] for r in results)
     elapsed = max(r[2] for r in results)
     return done / elapsed, errors
-
-
-def _host_port(base: str) -> tuple[str, int]:
-    host, port = base.removeprefix("http://").split(":")
-    return host, int(port)
 
 
 async def _counts(dsn: str) -> dict[str, int]:
@@ -271,7 +265,7 @@ async def main(args: argparse.Namespace) -> int:
         for mode in modes:
             count = int(args.rate * args.seconds)
             wire = _wire(base, _pushes(mode, count, args.followers, ids.take(count)))
-            tally = await asyncio.to_thread(load.open_loop, *_host_port(base), wire, rate=args.rate)
+            tally = await asyncio.to_thread(load.open_loop, base, wire, rate=args.rate)
             open_results[mode] = _latency(tally)
 
         result: dict[str, Any] = {

@@ -121,7 +121,6 @@ def _report_request(villager: dict[str, str]) -> tuple[dict[str, str], dict[str,
 
 def _wire(base: str, which: str, villagers: list[dict[str, str]], first: int, count: int) -> list[bytes]:
     """`count` requests, encoded; each submission with its own idempotency key."""
-    host = base.removeprefix("http://")
     path = "/bench/reference" if which == "reference" else "/mp/v1/reports"
     wire = []
     for i in range(first, first + count):
@@ -129,19 +128,14 @@ def _wire(base: str, which: str, villagers: list[dict[str, str]], first: int, co
         if which == "reference":
             headers = {}
         data = json.dumps(body, ensure_ascii=False).encode()
-        wire.append(load.encode("POST", path, host=host, headers=headers, body=data))
+        wire.append(load.encode("POST", path, base=base, headers=headers, body=data))
     return wire
-
-
-def _host_port(base: str) -> tuple[str, int]:
-    host, port = base.removeprefix("http://").split(":")
-    return host, int(port)
 
 
 def _closed_loop_proc(args: tuple[str, str, list[dict[str, str]], int, float]) -> tuple[int, int, float]:
     base, which, villagers, concurrency, seconds = args
     wire = _wire(base, which, villagers, 0, int(seconds * 2000) + 500)  # more than can be sent in time
-    tally = load.closed_loop(*_host_port(base), wire, concurrency=concurrency, seconds=seconds)
+    tally = load.closed_loop(base, wire, concurrency=concurrency, seconds=seconds)
     return tally.done, tally.errors, tally.elapsed
 
 
@@ -208,7 +202,7 @@ async def main(args: argparse.Namespace) -> int:
             ref_rps, ref_err = _closed_loop(pool, base, "reference", villagers, args)
             sub_rps, sub_err = _closed_loop(pool, base, "submit", villagers, args)
         wire = _wire(base, "submit", villagers, 0, int(args.rate * args.seconds))
-        tally = await asyncio.to_thread(load.open_loop, *_host_port(base), wire, rate=args.rate)
+        tally = await asyncio.to_thread(load.open_loop, base, wire, rate=args.rate)
         latencies, open_err = tally.latencies_ms, tally.errors
 
         result: dict[str, Any] = {

@@ -100,6 +100,16 @@ UNIT_LABELS = {
 }
 
 
+class _Rate:
+    """A rate of RATES, read by the attribute's own name: None when there is nothing to divide by."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, indicators: Indicators, owner: type | None = None) -> float | None:
+        return indicators._rate(self.name)
+
+
 @dataclass(frozen=True, slots=True)
 class Indicators:
     """One unit's figures for one period (definitions in the module docstring)."""
@@ -135,29 +145,12 @@ class Indicators:
         below = getattr(self, denominator)
         return getattr(self, numerator) / below if below else None
 
-    @property
-    def responded_in_time_rate(self) -> float | None:
-        return self._rate("responded_in_time_rate")
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self._rate("on_time_rate")
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self._rate("satisfaction_rate")
-
-    @property
-    def unrated_share(self) -> float | None:
-        return self._rate("unrated_share")
-
-    @property
-    def key_supervision_rate(self) -> float | None:
-        return self._rate("key_supervision_rate")
-
-    @property
-    def reopen_rate(self) -> float | None:
-        return self._rate("reopen_rate")
+    responded_in_time_rate = _Rate()
+    on_time_rate = _Rate()
+    satisfaction_rate = _Rate()
+    unrated_share = _Rate()
+    key_supervision_rate = _Rate()
+    reopen_rate = _Rate()
 
     def to_dict(self) -> dict[str, Any]:
         """Counts, durations and rates, JSON-ready (unit_kind as its string)."""

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analysis import letters
 from app.analysis.access import letter_condition, may_acknowledge
@@ -209,13 +210,18 @@ class EditIn(BaseModel):
         return self
 
 
+async def _locked(session: AsyncSession, staff: CurrentStaffContext, letter_id: int) -> ReminderLetter:
+    """The letter, in the staff member's view and locked for the change they are making (404 else)."""
+    return await letters.get_letter(
+        session, letter_id=letter_id, scope=letter_condition(staff.scope), for_update=True
+    )
+
+
 @router.patch("/{letter_id}", response_model=LetterOut)
 async def edit_letter(
     letter_id: int, body: EditIn, staff: Supervisors, session: SessionDep, now: NowDep
 ) -> LetterOut:
-    letter = await letters.get_letter(
-        session, letter_id=letter_id, scope=letter_condition(staff.scope), for_update=True
-    )
+    letter = await _locked(session, staff, letter_id)
     await letters.edit_draft(
         session, letter=letter, title=body.title, body=body.body, actor=staff.actor, now=now
     )
@@ -227,9 +233,7 @@ async def edit_letter(
 async def issue_letter(
     letter_id: int, staff: Supervisors, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> LetterOut:
-    letter = await letters.get_letter(
-        session, letter_id=letter_id, scope=letter_condition(staff.scope), for_update=True
-    )
+    letter = await _locked(session, staff, letter_id)
     await letters.issue(session, letter=letter, actor=staff.actor, now=now, tz=settings.tz)
     await session.commit()
     return _out(letter)
@@ -243,9 +247,7 @@ class WithdrawIn(BaseModel):
 async def withdraw_letter(
     letter_id: int, body: WithdrawIn, staff: Supervisors, session: SessionDep, now: NowDep
 ) -> LetterOut:
-    letter = await letters.get_letter(
-        session, letter_id=letter_id, scope=letter_condition(staff.scope), for_update=True
-    )
+    letter = await _locked(session, staff, letter_id)
     await letters.withdraw(session, letter=letter, reason=body.reason, actor=staff.actor, now=now)
     await session.commit()
     return _out(letter)
@@ -259,9 +261,7 @@ class AcknowledgeIn(BaseModel):
 async def acknowledge_letter(
     letter_id: int, body: AcknowledgeIn, staff: Units, session: SessionDep, now: NowDep
 ) -> LetterOut:
-    letter = await letters.get_letter(
-        session, letter_id=letter_id, scope=letter_condition(staff.scope), for_update=True
-    )
+    letter = await _locked(session, staff, letter_id)
     if not may_acknowledge(staff.scope, letter):
         raise NotFound("提醒函不存在", field="letter_id")
     await letters.acknowledge(session, letter=letter, response=body.response, actor=staff.actor, now=now)

@@ -16,7 +16,7 @@ from app.areas.models import Area, AreaLevel, Department
 from app.audit import service as audit
 from app.categories.models import Category, SlaPolicy
 from app.core.errors import InvalidInput, NotFound
-from app.http.deps import ALL_STAFF, CurrentStaffContext, NowDep, ReferenceDep, SessionDep, allow
+from app.http.deps import ALL_STAFF, CurrentStaffContext, NowDep, SessionDep, allow
 from app.organisation import importer
 from app.people.models import Role
 
@@ -83,9 +83,7 @@ class AreaIn(BaseModel):
 
 
 @router.post("/areas", response_model=AreaOut, status_code=201)
-async def create_area(
-    body: AreaIn, staff: Admin, session: SessionDep, now: NowDep, reference: ReferenceDep
-) -> AreaOut:
+async def create_area(body: AreaIn, staff: Admin, session: SessionDep, now: NowDep) -> AreaOut:
     parent = await session.get(Area, body.parent_id) if body.parent_id else None
     if body.parent_id and parent is None:
         raise InvalidInput("上级区域不存在", field="parent_id")
@@ -93,7 +91,6 @@ async def create_area(
         session, code=body.code, name=body.name, level=body.level, parent=parent, actor=staff.actor, now=now
     )
     await session.commit()
-    reference.invalidate()  # this process's cached copy (app/reference/)
     return AreaOut.model_validate(area)
 
 
@@ -103,7 +100,7 @@ class RenameIn(BaseModel):
 
 @router.patch("/areas/{area_id}", response_model=AreaOut)
 async def rename_area(
-    area_id: int, body: RenameIn, staff: Admin, session: SessionDep, now: NowDep, reference: ReferenceDep
+    area_id: int, body: RenameIn, staff: Admin, session: SessionDep, now: NowDep
 ) -> AreaOut:
     area = await session.get(Area, area_id)
     if area is None:
@@ -112,7 +109,6 @@ async def rename_area(
         session, staff, area, {"name": body.name}, action="area.rename", target_type="area", now=now
     )
     await session.commit()
-    reference.invalidate()  # this process's cached copy (app/reference/)
     return AreaOut.model_validate(area)
 
 
@@ -196,9 +192,7 @@ async def list_policies(staff: StaffAny, session: SessionDep) -> list[SlaPolicyO
 
 
 @router.post("/sla-policies", response_model=SlaPolicyOut, status_code=201)
-async def create_policy(
-    body: SlaPolicyIn, staff: Admin, session: SessionDep, now: NowDep, reference: ReferenceDep
-) -> SlaPolicyOut:
+async def create_policy(body: SlaPolicyIn, staff: Admin, session: SessionDep, now: NowDep) -> SlaPolicyOut:
     if await session.scalar(select(SlaPolicy.id).where(SlaPolicy.code == body.code)):
         raise InvalidInput("时限策略代码已存在", field="code")
     policy = SlaPolicy(**body.model_dump())
@@ -214,7 +208,6 @@ async def create_policy(
         details=body.model_dump(),
     )
     await session.commit()
-    reference.invalidate()  # this process's cached copy (app/reference/)
     return SlaPolicyOut.model_validate(policy)
 
 
@@ -225,7 +218,6 @@ async def update_policy(
     staff: Admin,
     session: SessionDep,
     now: NowDep,
-    reference: ReferenceDep,
 ) -> SlaPolicyOut:
     policy = await session.get(SlaPolicy, policy_id)
     if policy is None:
@@ -240,7 +232,6 @@ async def update_policy(
         now=now,
     )
     await session.commit()
-    reference.invalidate()  # this process's cached copy (app/reference/)
     return SlaPolicyOut.model_validate(policy)
 
 
@@ -275,7 +266,6 @@ async def update_category(
     staff: Admin,
     session: SessionDep,
     now: NowDep,
-    reference: ReferenceDep,
 ) -> CategoryOut:
     category = await session.get(Category, category_id)
     if category is None:
@@ -292,7 +282,6 @@ async def update_category(
         now=now,
     )
     await session.commit()
-    reference.invalidate()  # this process's cached copy (app/reference/)
     return CategoryOut.model_validate(category)
 
 
@@ -322,7 +311,6 @@ async def import_areas(
     staff: Admin,
     session: SessionDep,
     now: NowDep,
-    reference: ReferenceDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX: 代码, 名称, 级别, 上级代码")],
     dry_run: bool = True,
 ) -> JSONResponse:
@@ -333,7 +321,6 @@ async def import_areas(
     )
     if report.ok and not dry_run:
         await session.commit()
-        reference.invalidate()  # this process's cached copy (app/reference/)
     return _report_response(report, dry_run)
 
 

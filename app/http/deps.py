@@ -22,7 +22,7 @@ from app.core.security import read_token
 from app.core.settings import Settings
 from app.people.models import Role, StaffAccount
 from app.people.scope import StaffScope
-from app.reference.cache import ReferenceData
+from app.reference.cache import ReferenceData, watch
 
 STAFF_AUDIENCE = "staff"
 
@@ -39,9 +39,13 @@ async def get_database(request: Request) -> Database:
     return database
 
 
-async def get_session(database: Annotated[Database, Depends(get_database)]) -> AsyncIterator[AsyncSession]:
+async def get_session(
+    request: Request, database: Annotated[Database, Depends(get_database)]
+) -> AsyncIterator[AsyncSession]:
     # The route commits (the edge owns the transaction); whatever it leaves uncommitted is rolled back.
     async with database.sessionmaker() as session:
+        # A commit that edits categories, SLA policies or areas refreshes this process's copy.
+        watch(session, reference_of(request.app))
         yield session
 
 

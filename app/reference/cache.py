@@ -2,8 +2,9 @@
 
 They change a few times a year, yet each report submitted (mini program or chat) read them again: three
 or four statements out of about a dozen. A `ReferenceData` keeps what it read for `ttl` seconds
-(REFERENCE_CACHE_SECONDS). The app holds one per process; the console's edits drop that process's copy
-at once, other processes (several instances, several workers) see an edit within the ttl. Meanwhile a
+(REFERENCE_CACHE_SECONDS). The app holds one per process. A request's session commits that write a
+category, an SLA policy or an area drop that process's copy at once (`watch`, called for every request
+session); other processes (several instances, several workers) see an edit within the ttl. Meanwhile a
 category just switched off may still take a report: it is reviewed like any other. A refusal is
 never served from memory: an id or a code not found, or a category found switched off, is looked up
 again, so a category just created or switched back on is usable at once. With ttl 0 (the
@@ -15,10 +16,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.areas.models import Area
 from app.categories.models import Category, SlaPolicy
@@ -112,3 +115,33 @@ class ReferenceData:
                 if self._ttl > 0:
                     self._areas[ref.id] = (now, ref)
         return found
+
+
+# What the cache is read from: a commit that wrote any of these drops the copy.
+_SOURCES = (Category, SlaPolicy, Area)
+_WATCHED = "reference_data"  # session.info: the ReferenceData this session's commits keep fresh
+_WROTE = "reference_data_written"
+
+
+def watch(session: AsyncSession, reference: ReferenceData) -> None:
+    """Drop `reference` when this session commits a change to a category, an SLA policy or an area."""
+    session.info[_WATCHED] = reference
+
+
+@event.listens_for(Session, "before_flush")
+def _note_writes(session: Session, _context: object, _instances: object) -> None:
+    if _WATCHED in session.info and not session.info.get(_WROTE):
+        written = chain(session.new, session.dirty, session.deleted)
+        if any(isinstance(obj, _SOURCES) for obj in written):
+            session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_after_commit(session: Session) -> None:
+    if session.info.pop(_WROTE, False):
+        session.info[_WATCHED].invalidate()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    session.info.pop(_WROTE, None)

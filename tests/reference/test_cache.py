@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.areas.models import Area
 from app.categories.models import Category, SlaPolicy
-from app.reference.cache import ReferenceData
+from app.reference.cache import ReferenceData, watch
 from tests import factories
 
 
@@ -112,3 +112,20 @@ async def test_with_ttl_zero_nothing_is_kept(session):
         await reference.areas(session, [c.village.id])
         await reference.areas(session, [c.village.id])
     assert len(reads) == 4
+
+
+async def test_a_commit_that_edits_a_category_drops_the_watched_copy(session):
+    reference = ReferenceData(60, clock=Clock())
+    watch(session, reference)  # as every request's session is (app/http/deps.get_session)
+    category = await factories.category(session)
+    assert await reference.category(session, category.id) is not None
+    await session.commit()  # nothing the cache reads was written
+    with counted(session) as reads:
+        await reference.category(session, category.id)
+    assert reads == []
+
+    category.name = "公共设施维修"
+    await session.commit()
+    with counted(session) as reads:
+        renamed = await reference.category(session, category.id)
+    assert len(reads) == 1 and renamed is not None and renamed.name == "公共设施维修"
