@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     application.state.settings = settings
-    application.state.database = database or Database(settings.database_url)
+    application.state.database = database or Database.of(settings)
     install_error_handlers(application)
     application.add_middleware(RequestContextMiddleware)
     application.include_router(health.router)

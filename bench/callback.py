@@ -45,7 +45,7 @@ from sqlalchemy import text
 from app.http.deps import SessionDep
 from app.main import create_app
 from bench import _load as load
-from bench._harness import free_port, pct, reference_beside, start_server, wait_up
+from bench._harness import CpuMeter, free_port, pct, reference_beside, start_server, wait_up
 from tests.support import pg
 from wechat_callbacks.crypto import CallbackCrypto
 from wechat_callbacks.routes import router as callbacks_router
@@ -154,8 +154,9 @@ def _budget(args: argparse.Namespace) -> int:
 
 def _closed_loop(
     pool: ProcessPoolExecutor, base: str, mode: str, args: argparse.Namespace, ids: _Ids
-) -> tuple[float, int]:
-    """Requests per second over P client processes, each with C/P concurrent clients."""
+) -> tuple[float, int, int]:
+    """Requests per second, failures and requests done, over P client processes, each with C/P
+    concurrent clients."""
     procs = args.client_procs
     budget = _budget(args)
     first_msgid = ids.take(budget * procs)
@@ -175,7 +176,7 @@ def _closed_loop(
     done = sum(r[0] for r in results)
     errors = sum(r[1] for r in results)
     elapsed = max(r[2] for r in results)
-    return done / elapsed, errors
+    return done / elapsed, errors, done
 
 
 async def _counts(dsn: str) -> dict[str, int]:
@@ -233,6 +234,7 @@ async def main(args: argparse.Namespace) -> int:
             WECHAT_OA_ALLOW_PLAINTEXT="true",
         )
         server = start_server("bench.callback:bench_app", port, env, args.workers)
+        meter = CpuMeter(server=server.pid)
         base = f"http://127.0.0.1:{port}"
         await wait_up(base + "/healthz")
         ids = _Ids()
@@ -254,11 +256,17 @@ async def main(args: argparse.Namespace) -> int:
         per_round = argparse.Namespace(**{**vars(args), "seconds": args.seconds / args.rounds})
         rates: dict[str, list[float]] = {mode: [] for mode in modes}
         closed_errors: dict[str, int] = dict.fromkeys(modes, 0)
+        served: dict[str, int] = dict.fromkeys(modes, 0)
+        cpu: dict[str, dict[str, float]] = {mode: {} for mode in modes}
         for _ in range(args.rounds):
             for mode in modes:
-                rps, failed = _closed_loop(pool, base, mode, per_round, ids)
+                before = meter.read()
+                rps, failed, done = _closed_loop(pool, base, mode, per_round, ids)
+                spent = {k: v - before[k] for k, v in meter.read().items()}
+                cpu[mode] = {k: cpu[mode].get(k, 0.0) + v for k, v in spent.items()}
                 rates[mode].append(rps)
                 closed_errors[mode] += failed
+                served[mode] += done
         ref_rps, plain_rps, aes_rps = (statistics.fmean(rates[m]) for m in modes)
         open_results: dict[str, Any] = {}
         # The reference too: whether this machine serves even the bare endpoint at this rate.
@@ -276,6 +284,9 @@ async def main(args: argparse.Namespace) -> int:
             "ratio_aes": round(aes_rps / ref_rps, 3),
             "closed_loop_errors": sum(closed_errors.values()),
             "rounds_rps": {m: [round(r, 1) for r in rates[m]] for m in modes},
+            "cpu_ms_per_request": {
+                m: CpuMeter.per_request_ms(dict.fromkeys(cpu[m], 0.0), cpu[m], served[m]) for m in modes
+            },
             f"open_loop_{args.rate:g}rps": open_results,
             "database": await _counts(dsn),
             "settings": vars(args),

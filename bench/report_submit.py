@@ -40,7 +40,7 @@ from sqlalchemy import text
 from app.http.deps import SessionDep
 from app.main import create_app
 from bench import _load as load
-from bench._harness import free_port, pct, reference_beside, start_server, wait_up
+from bench._harness import CpuMeter, free_port, pct, reference_beside, start_server, wait_up
 from miniprogram_api.router import router as miniprogram_router
 from tests.support import pg
 
@@ -145,14 +145,15 @@ def _closed_loop(
     which: str,
     villagers: list[dict[str, str]],
     args: argparse.Namespace,
-) -> tuple[float, int]:
-    """Requests per second from P client processes with C/P clients each."""
+) -> tuple[float, int, int]:
+    """Requests per second, failures and requests done, from P client processes with C/P clients each."""
     procs = args.client_procs
     share = [villagers[p::procs] for p in range(procs)]  # each process its own villagers
     jobs = [(base, which, share[p], max(1, args.concurrency // procs), args.seconds) for p in range(procs)]
     results = list(pool.map(_closed_loop_proc, jobs))
     elapsed = max(r[2] for r in results)
-    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
+    done = sum(r[0] for r in results)
+    return done / elapsed, sum(r[1] for r in results), done
 
 
 def _start_fake() -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -191,6 +192,7 @@ async def main(args: argparse.Namespace) -> int:
             **{k.upper(): v for k, v in overrides.items() if k != "base_url"},
         )
         procs.append(start_server("bench.report_submit:bench_app", port, env, args.workers))
+        meter = CpuMeter(server=procs[-1].pid, fake=fake.pid)
         base = f"http://127.0.0.1:{port}"
         await wait_up(base + "/healthz")
         villagers = await _seed(base, url, args.villagers)
@@ -199,8 +201,11 @@ async def main(args: argparse.Namespace) -> int:
             warm = argparse.Namespace(**{**vars(args), "seconds": 1.0})
             _closed_loop(pool, base, "reference", villagers, warm)  # warm-up: connections, caches
             _closed_loop(pool, base, "submit", villagers, warm)
-            ref_rps, ref_err = _closed_loop(pool, base, "reference", villagers, args)
-            sub_rps, sub_err = _closed_loop(pool, base, "submit", villagers, args)
+            before = meter.read()
+            ref_rps, ref_err, ref_done = _closed_loop(pool, base, "reference", villagers, args)
+            middle = meter.read()
+            sub_rps, sub_err, sub_done = _closed_loop(pool, base, "submit", villagers, args)
+            after = meter.read()
         wire = _wire(base, "submit", villagers, 0, int(args.rate * args.seconds))
         tally = await asyncio.to_thread(load.open_loop, base, wire, rate=args.rate)
         latencies, open_err = tally.latencies_ms, tally.errors
@@ -210,6 +215,10 @@ async def main(args: argparse.Namespace) -> int:
             "submit_rps": round(sub_rps, 1),
             "ratio": round(sub_rps / ref_rps, 3),
             "closed_loop_errors": ref_err + sub_err,
+            "cpu_ms_per_request": {
+                "reference": CpuMeter.per_request_ms(before, middle, ref_done),
+                "submit": CpuMeter.per_request_ms(middle, after, sub_done),
+            },
             f"open_loop_{args.rate:g}rps": {
                 "requests": len(latencies),
                 "errors": open_err,

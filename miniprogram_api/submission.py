@@ -53,7 +53,7 @@ async def submit(
     if len(set(body.photo_ids)) != len(body.photo_ids):
         raise InvalidInput("照片重复，请检查后再提交", field="photo_ids")
     photos = await media_service.usable_by(session, villager_id=villager.id, media_ids=body.photo_ids)
-    await limits.check_daily(session, villager_id=villager.id, limit=daily_limit, now=now, tz=tz)
+    await limits.take_one(session, villager_id=villager.id, limit=daily_limit, now=now, tz=tz)
 
     lat = lng = None
     coord_system = address = None

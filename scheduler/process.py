@@ -19,7 +19,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    database = Database(settings.database_url)
+    database = Database.of(settings)
     scheduler = Scheduler(database=database, settings=settings)
     try:
         scheduler.start()

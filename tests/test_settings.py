@@ -24,3 +24,16 @@ def test_production_accepts_a_real_secret_and_defaults_are_sane():
     s = Settings(app_env="production", secret_key="x" * 48, _env_file=None)
     assert s.database_url.startswith("sqlite+aiosqlite:///")
     assert s.timezone == "Asia/Shanghai" and s.wechat_api_base == "https://api.weixin.qq.com"
+
+
+async def test_the_connection_pool_is_sized_by_the_settings():
+    from app.core.database import Database
+
+    url = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    pool = {"database_pool_size": 7, "database_max_overflow": 3}
+    s = Settings(app_env="test", database_url=url, **pool, _env_file=None)
+    db = Database.of(s)  # nothing is connected yet
+    try:
+        assert (db.engine.pool.size(), db.engine.pool._max_overflow) == (7, 3)  # type: ignore[attr-defined]
+    finally:
+        await db.dispose()

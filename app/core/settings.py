@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     app_env: Literal["development", "test", "production"] = "production"
     secret_key: str = ""
     database_url: str = "sqlite+aiosqlite:///./var/suishoupai.db"
+    # Connections each process keeps open (PostgreSQL), and how many more it may open for a burst.
+    # Requests beyond the pool each open and close a connection (a server process forked every time),
+    # so the pool should cover the requests one process serves at once.
+    database_pool_size: int = Field(default=20, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
     timezone: str = "Asia/Shanghai"
     media_dir: Path = Path("./var/media")
     # Where photos live: "local" (MEDIA_DIR) or "s3" (any S3-compatible object store; the S3_* below).

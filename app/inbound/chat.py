@@ -132,9 +132,7 @@ async def _submit(
     if category is None or not category.is_active:
         raise ChatNotConfigured(f"chat report category {rules.category_code!r} is missing or inactive")
     try:
-        await limits.check_daily(
-            session, villager_id=villager.id, limit=rules.daily_limit, now=now, tz=rules.tz
-        )
+        await limits.take_one(session, villager_id=villager.id, limit=rules.daily_limit, now=now, tz=rules.tz)
     except limits.TooManyReports as refused:
         # The same limit as the mini program's: the chat is no way around it.
         if chat is not None:
@@ -207,10 +205,13 @@ async def on_text(
     text = text.strip()
     if not text:
         return ChatOutcome(replies.UNSUPPORTED)
-    chat, report_id = await _open(session, villager, rules, now)
-    if chat is not None and report_id is not None:
-        if await conversation.add_text(session, report_id=report_id, text=text, now=now):
-            return ChatOutcome(replies.TEXT_ADDED.format(report_id=report_id), report_id)
+    renewed = await conversation.open_adding_text(
+        session, villager_id=villager.id, window=rules.window, now=now, text=text
+    )
+    if renewed.text_added:
+        return ChatOutcome(replies.TEXT_ADDED.format(report_id=renewed.report_id), renewed.report_id)
+    chat = renewed.chat()
+    if chat is not None and chat.report_id is not None:
         _moved_on(chat)
         chat = None
     if chat is not None and chat.state == "awaiting_village":

@@ -7,6 +7,7 @@ run on every chat message, inside WeChat's 5 seconds, so they are kept to one st
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -42,9 +43,10 @@ _LATEST_OPEN = (
     .scalar_subquery()
 )
 _RENEW = update(CS).where(CS.c.id == _LATEST_OPEN).values(last_message_at=bindparam("p_now")).returning(*CS.c)
-_ADD_TEXT = (
+# The description grows while the report still awaits review; which report is added by the caller.
+_APPEND = (
     update(R)
-    .where(R.c.id == bindparam("p_report"), R.c.status == Status.submitted.value)
+    .where(R.c.status == Status.submitted.value)
     .values(
         description=func.substr(
             R.c.description.concat(bindparam("p_tail", type_=String)), 1, DESCRIPTION_CHARS
@@ -54,6 +56,46 @@ _ADD_TEXT = (
     )
     .returning(R.c.id)
 )
+_ADD_TEXT = _APPEND.where(R.c.id == bindparam("p_report"))
+
+
+# The renewal and the addition to the conversation's report as one statement (PostgreSQL: a
+# data-modifying WITH), for the commonest push of all, a further text. Both see the rows as they are
+# after the follower's lock was taken (the statement starts after it).
+_RENEWED = _RENEW.cte("renewed")
+_ADDED = _APPEND.where(R.c.id == _RENEWED.c.report_id).cte("added")
+_RENEW_ADDING_TEXT = select(_RENEWED, select(_ADDED.c.id).scalar_subquery().label("added_to"))
+
+
+@dataclass(frozen=True, slots=True)
+class Renewed:
+    """The open conversation after a text (None: there is none), and whether the text went onto its
+    report. `chat()` gives it as the session's ChatSession, for the paths that change it."""
+
+    session: AsyncSession
+    row: Row[Any] | None
+    text_added: bool
+
+    @property
+    def report_id(self) -> int | None:
+        return None if self.row is None else self.row.report_id
+
+    def chat(self) -> ChatSession | None:
+        return None if self.row is None else _persistent(self.session, self.row)
+
+
+async def open_adding_text(
+    session: AsyncSession, *, villager_id: int, window: timedelta, now: datetime, text: str
+) -> Renewed:
+    """open_conversation, then add_text to its report if it has one."""
+    params = {"p_villager": villager_id, "p_since": now - window, "p_now": now, "p_tail": "\n" + text}
+    if session.get_bind().dialect.name == "postgresql":
+        row = (await session.execute(_RENEW_ADDING_TEXT, params)).first()
+        return Renewed(session, row, row is not None and row.added_to is not None)
+    row = (await session.execute(_RENEW, params)).first()  # SQLite: no UPDATE inside WITH
+    if row is None or row.report_id is None:
+        return Renewed(session, row, False)
+    return Renewed(session, row, await add_text(session, report_id=row.report_id, text=text, now=now))
 
 
 async def open_conversation(
@@ -72,7 +114,7 @@ def _persistent(session: AsyncSession, row: Row[Any]) -> ChatSession:
     if isinstance(known, ChatSession):
         set_committed_value(known, "last_message_at", row.last_message_at)
         return known
-    chat = ChatSession(**row._mapping)
+    chat = ChatSession(**{column.name: row._mapping[column.name] for column in CS.c})
     make_transient_to_detached(chat)  # as if loaded: its attributes are the database's, unchanged
     session.add(chat)
     return chat

@@ -1,30 +1,51 @@
 """A villager's daily number of reports, whatever the channel (mini program or Official Account chat).
 
-The villager's row lock serialises their own submissions, so two at once cannot both slip under the
-limit. Runs inside the submission's transaction.
+One statement counts the report being made: an upsert on the villager's row of the day that adds one
+only while the count is under the limit. Concurrent submissions of one villager queue on that row,
+and each sees the count the one before it committed: ON CONFLICT DO UPDATE works on the latest
+version of the row, where a lock and a count in one statement would count with the snapshot taken
+before the wait (and let every waiter through). Runs inside the submission's transaction, so a
+submission that fails afterwards takes its count back with it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import DomainError
-from app.people.models import Villager
-from app.reports.models import Report
+from app.reports.models import DailyReportCount, Report
 
-_LOCKED = select(Villager.id).where(Villager.id == bindparam("vid")).with_for_update(key_share=True).cte()
-# Built once, with bound parameters: on the report path, building a statement costs as much as running it.
-_LOCK_AND_COUNT = (
+COUNTS = cast(Table, DailyReportCount.__table__)
+# The day's first count starts from the reports already made that day (made before this table
+# existed, or by the demo seed): the row is self-starting, and needs no backfill.
+_MADE_TODAY = (
     select(func.count(Report.id))
-    .select_from(_LOCKED)
-    .outerjoin(
-        Report, and_(Report.reporter_villager_id == _LOCKED.c.id, Report.submitted_at >= bindparam("since"))
-    )
+    .where(Report.reporter_villager_id == bindparam("vid"), Report.submitted_at >= bindparam("since"))
+    .scalar_subquery()
 )
+
+
+def _take(dialect: Any) -> Any:
+    """INSERT the day's row with one more than the reports made so far, or add one to it; either only
+    under the limit. RETURNING gives the new count, or nothing when the limit was reached."""
+    under = _MADE_TODAY < bindparam("limit")
+    first = select(bindparam("vid"), bindparam("day"), _MADE_TODAY + 1).where(under)
+    stmt = dialect.insert(COUNTS).from_select(["villager_id", "day", "reports"], first)
+    return stmt.on_conflict_do_update(
+        index_elements=[COUNTS.c.villager_id, COUNTS.c.day],
+        set_={"reports": COUNTS.c.reports + 1},
+        where=COUNTS.c.reports < bindparam("limit"),
+    ).returning(COUNTS.c.reports)
+
+
+# Built once, with bound parameters: on the report path, building a statement costs as much as running it.
+_TAKE = {"postgresql": _take(postgresql), "sqlite": _take(sqlite)}
 
 
 class TooManyReports(DomainError):
@@ -32,14 +53,12 @@ class TooManyReports(DomainError):
     code = "daily_limit"
 
 
-async def check_daily(
+async def take_one(
     session: AsyncSession, *, villager_id: int, limit: int, now: datetime, tz: ZoneInfo
 ) -> None:
-    # The villager's row lock serialises their own submissions, so the count cannot be raced past.
-    # FOR NO KEY UPDATE: it does not wait on the key-share locks that foreign keys to the villager take
-    # (the idempotency row, a concurrent report), which FOR UPDATE would turn into deadlocks. Lock and
-    # count are one statement: the lock in a CTE, the count joined to it.
+    """Count one more report for the villager today, or raise TooManyReports (and count nothing)."""
     local_midnight = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
-    today = await session.scalar(_LOCK_AND_COUNT, {"vid": villager_id, "since": local_midnight})
-    if (today or 0) >= limit:
+    params = {"vid": villager_id, "day": local_midnight.date(), "since": local_midnight, "limit": limit}
+    stmt = _TAKE[session.get_bind().dialect.name]
+    if await session.scalar(stmt, params) is None:
         raise TooManyReports(f"您今天已提交 {limit} 条反映，已达每日上限，请明天再提交", field="description")

@@ -131,3 +131,15 @@ class LedgerCounter(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_value: Mapped[int] = mapped_column(default=0)
+
+
+class DailyReportCount(Base):
+    """How many reports a villager made on one local calendar day, whatever the channel: the daily
+    limit is one conditional upsert on this row, which also queues that villager's concurrent
+    submissions behind each other (app/reports/limits.py)."""
+
+    __tablename__ = "daily_report_counts"
+
+    villager_id: Mapped[int] = mapped_column(ForeignKey("villagers.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reports: Mapped[int] = mapped_column(default=0)

@@ -19,7 +19,7 @@ async def test_lanes_are_made_on_demand_up_to_their_number_and_reused(fake_wecha
 
     async def ping() -> int:
         async with lanes.lane() as http:
-            return (await http.get("/x")).status_code
+            return (await http.request("GET", "/x")).status_code
 
     try:
         assert await asyncio.gather(*(ping() for _ in range(12))) == [404] * 12
@@ -35,7 +35,7 @@ async def test_waiting_too_long_for_a_lane_is_a_timeout_that_sent_nothing(fake_w
     fake_wechat.inject("slow", delay=0.5)
     try:
         async with lanes.lane() as http:
-            slow = asyncio.create_task(http.get("/slow"))
+            slow = asyncio.create_task(http.request("GET", "/slow"))
             with pytest.raises(httpx.PoolTimeout):
                 async with lanes.lane():
                     pass
@@ -60,3 +60,29 @@ async def test_a_transport_with_every_lane_busy_reports_an_unambiguous_timeout(
         await wechat_client.user_info("oa-1")
     assert not caught.value.ambiguous
     assert (await busy).subscribed
+
+
+@pytest.mark.parametrize("base", ["{}", "{}/", "{}/relay", "{}/relay/"])
+async def test_a_lane_joins_paths_and_query_to_its_base_as_a_client_would(fake_wechat: FakeWeChat, base: str):
+    # WECHAT_API_BASE may be a relay with a path of its own: the endpoint goes under it, never over it.
+    lanes = Lanes(base_url=base.format(fake_wechat.base_url), timeout=httpx.Timeout(5.0), size=1)
+    try:
+        async with lanes.lane() as http:
+            answer = await http.request(
+                "POST", "wxa/msg_sec_check", params={"access_token": "T"}, content=b"{}", headers={"X-A": "1"}
+            )
+        [call] = fake_wechat.calls()
+        prefix = "relay/" if "relay" in base else ""
+        if not prefix:
+            assert answer.json()["errcode"] == 40001  # an unknown token, but read whole and decoded
+        assert (call.endpoint, call.method, call.query) == (
+            f"{prefix}wxa/msg_sec_check",
+            "POST",
+            {"access_token": "T"},
+        )
+        assert (
+            answer.request.headers["X-A"] == "1"
+            and answer.request.headers["Accept-Encoding"] == "gzip, deflate"
+        )
+    finally:
+        await lanes.aclose()

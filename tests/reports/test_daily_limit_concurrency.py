@@ -1,0 +1,64 @@
+"""The daily limit under concurrent submissions from one villager, on real, separate connections."""
+
+from __future__ import annotations
+
+import asyncio
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from app.areas.models import Area
+from app.core.database import Database
+from app.people.models import Villager
+from app.reports import limits
+from app.reports.models import Report
+from tests import factories
+from tests.factories import NOW
+
+TZ = ZoneInfo("Asia/Shanghai")
+LIMIT = 3
+RACERS = 6
+
+
+async def _seed(db: Database) -> tuple[int, int]:
+    async with db.sessionmaker() as session:
+        c = await factories.county(session)
+        villager = await factories.villager(session, village=c.village)
+        for _ in range(LIMIT - 1):  # one report left for today
+            await factories.report(session, village=c.village, reporter=villager)
+        await session.commit()
+        return villager.id, c.village.id
+
+
+async def _submit(db: Database, villager_id: int, village_id: int, start: asyncio.Event) -> bool:
+    async with db.sessionmaker() as session:
+        await start.wait()
+        try:
+            await limits.take_one(session, villager_id=villager_id, limit=LIMIT, now=NOW, tz=TZ)
+        except limits.TooManyReports:
+            return False
+        villager = await session.get(Villager, villager_id)
+        village = await session.get(Area, village_id)
+        await factories.report(session, village=village, reporter=villager)
+        await asyncio.sleep(0.05)  # hold the lock a while: the others queue behind it
+        await session.commit()
+        return True
+
+
+async def test_concurrent_submissions_at_the_limit_let_exactly_one_through(fresh_db):
+    db = Database(fresh_db.url, pool_size=RACERS + 1)
+    try:
+        villager_id, village_id = await _seed(db)
+        start = asyncio.Event()
+        racers = [asyncio.create_task(_submit(db, villager_id, village_id, start)) for _ in range(RACERS)]
+        await asyncio.sleep(0.1)
+        start.set()
+        accepted = await asyncio.gather(*racers)
+        assert sum(accepted) == 1
+        async with db.sessionmaker() as session:
+            count = await session.scalar(
+                select(func.count(Report.id)).where(Report.reporter_villager_id == villager_id)
+            )
+        assert count == LIMIT
+    finally:
+        await db.dispose()
