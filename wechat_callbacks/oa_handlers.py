@@ -34,9 +34,15 @@ def _result(ctx: Context, outcome: ChatOutcome) -> Result:
 
 
 async def _text(ctx: Context, text: str) -> Result:
-    villager = await _follower(ctx)
     rules, session, now = ctx.services.rules, ctx.session, ctx.now
     keyword = keywords.classify(text)
+    if keyword is None:
+        added = await chat.add_further_text(
+            session, openid=ctx.message.from_user, text=text, rules=rules, now=now
+        )
+        if added is not None:
+            return _result(ctx, added)
+    villager = await _follower(ctx)
     if keyword is not None:
         outcome = await chat.on_keyword(session, villager=villager, keyword=keyword, rules=rules, now=now)
     else:

@@ -12,7 +12,9 @@ conversation, and one conversation is one report:
 Content from the Official Account cannot go through WeChat's content check (that needs a mini program
 openid), so the report is held for review: the cadre's acceptance is the check.
 Every caller holds the follower's row lock (identity.follower(lock=True)), so one follower's
-messages are applied one after another. This runs inside WeChat's 5 seconds: few statements.
+messages are applied one after another; the one exception is a further text for a report that still
+awaits review (add_further_text), one statement that needs no lock (conversation.add_to_open_report
+says why). This runs inside WeChat's 5 seconds: few statements.
 """
 
 from __future__ import annotations
@@ -192,6 +194,22 @@ async def on_keyword(
     return ChatOutcome(replies.GUIDE.format(window=rules.window_minutes))
 
 
+async def add_further_text(
+    session: AsyncSession, *, openid: str, text: str, rules: ChatRules, now: datetime
+) -> ChatOutcome | None:
+    """The text added to the report of the follower's open conversation, before any lock; None when
+    that is not what this text does (on_text then decides, under the lock)."""
+    text = text.strip()
+    if not text:
+        return None
+    report_id = await conversation.add_to_open_report(
+        session, openid=openid, window=rules.window, now=now, text=text
+    )
+    return (
+        None if report_id is None else ChatOutcome(replies.TEXT_ADDED.format(report_id=report_id), report_id)
+    )
+
+
 async def on_text(
     session: AsyncSession,
     *,
@@ -205,13 +223,10 @@ async def on_text(
     text = text.strip()
     if not text:
         return ChatOutcome(replies.UNSUPPORTED)
-    renewed = await conversation.open_adding_text(
-        session, villager_id=villager.id, window=rules.window, now=now, text=text
-    )
-    if renewed.text_added:
-        return ChatOutcome(replies.TEXT_ADDED.format(report_id=renewed.report_id), renewed.report_id)
-    chat = renewed.chat()
-    if chat is not None and chat.report_id is not None:
+    chat, report_id = await _open(session, villager, rules, now)
+    if chat is not None and report_id is not None:
+        if await conversation.add_text(session, report_id=report_id, text=text, now=now):
+            return ChatOutcome(replies.TEXT_ADDED.format(report_id=report_id), report_id)
         _moved_on(chat)
         chat = None
     if chat is not None and chat.state == "awaiting_village":

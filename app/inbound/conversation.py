@@ -7,7 +7,6 @@ run on every chat message, inside WeChat's 5 seconds, so they are kept to one st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -18,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from app.inbound.models import ChatSession
+from app.people.models import Villager
 from app.reports.models import Report
 from app.reports.workflow import Status
 
@@ -59,43 +59,53 @@ _APPEND = (
 _ADD_TEXT = _APPEND.where(R.c.id == bindparam("p_report"))
 
 
-# The renewal and the addition to the conversation's report as one statement (PostgreSQL: a
-# data-modifying WITH), for the commonest push of all, a further text. Both see the rows as they are
-# after the follower's lock was taken (the statement starts after it).
-_RENEWED = _RENEW.cte("renewed")
+# A further text, the commonest push of all, before any lock: the follower's latest open conversation
+# is renewed and the text added to its report, in one statement (PostgreSQL: a data-modifying WITH).
+# Without the follower's lock, what makes this safe is that both UPDATEs wait for the rows they change
+# and then check their conditions again on the latest version (READ COMMITTED). So a conversation
+# closed meanwhile (新反映), a report accepted meanwhile, or a newer conversation is never written to.
+# The conditions that matter are therefore on the UPDATEs themselves, not only in the subquery, which
+# sees the rows as they were when the statement began.
+V = cast(Table, Villager.__table__)
+_LATEST_OPEN_OF_FOLLOWER = (
+    select(CS.c.id)
+    .join(V, V.c.id == CS.c.villager_id)
+    .where(
+        V.c.oa_openid == bindparam("p_openid"),
+        V.c.oa_following.is_(True),
+        CS.c.state != "closed",
+        CS.c.last_message_at > bindparam("p_since"),
+    )
+    .order_by(CS.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_RENEWED = (
+    update(CS)
+    .where(
+        CS.c.id == _LATEST_OPEN_OF_FOLLOWER,
+        CS.c.state != "closed",
+        CS.c.last_message_at > bindparam("p_since"),
+        CS.c.report_id.is_not(None),
+    )
+    .values(last_message_at=bindparam("p_now"))
+    .returning(CS.c.report_id)
+    .cte("renewed")
+)
 _ADDED = _APPEND.where(R.c.id == _RENEWED.c.report_id).cte("added")
-_RENEW_ADDING_TEXT = select(_RENEWED, select(_ADDED.c.id).scalar_subquery().label("added_to"))
+_ADD_TO_OPEN_REPORT = select(_ADDED.c.id)
 
 
-@dataclass(frozen=True, slots=True)
-class Renewed:
-    """The open conversation after a text (None: there is none), and whether the text went onto its
-    report. `chat()` gives it as the session's ChatSession, for the paths that change it."""
-
-    session: AsyncSession
-    row: Row[Any] | None
-    text_added: bool
-
-    @property
-    def report_id(self) -> int | None:
-        return None if self.row is None else self.row.report_id
-
-    def chat(self) -> ChatSession | None:
-        return None if self.row is None else _persistent(self.session, self.row)
-
-
-async def open_adding_text(
-    session: AsyncSession, *, villager_id: int, window: timedelta, now: datetime, text: str
-) -> Renewed:
-    """open_conversation, then add_text to its report if it has one."""
-    params = {"p_villager": villager_id, "p_since": now - window, "p_now": now, "p_tail": "\n" + text}
-    if session.get_bind().dialect.name == "postgresql":
-        row = (await session.execute(_RENEW_ADDING_TEXT, params)).first()
-        return Renewed(session, row, row is not None and row.added_to is not None)
-    row = (await session.execute(_RENEW, params)).first()  # SQLite: no UPDATE inside WITH
-    if row is None or row.report_id is None:
-        return Renewed(session, row, False)
-    return Renewed(session, row, await add_text(session, report_id=row.report_id, text=text, now=now))
+async def add_to_open_report(
+    session: AsyncSession, *, openid: str, window: timedelta, now: datetime, text: str
+) -> int | None:
+    """The report the text was added to; None when it was not (no open conversation with a report
+    awaiting review, not a follower, or not PostgreSQL): then take the follower's lock and decide."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None  # SQLite has no UPDATE inside WITH: the locked path does it in two statements
+    params = {"p_openid": openid, "p_since": now - window, "p_now": now, "p_tail": "\n" + text}
+    added: int | None = await session.scalar(_ADD_TO_OPEN_REPORT, params)
+    return added
 
 
 async def open_conversation(
@@ -114,7 +124,7 @@ def _persistent(session: AsyncSession, row: Row[Any]) -> ChatSession:
     if isinstance(known, ChatSession):
         set_committed_value(known, "last_message_at", row.last_message_at)
         return known
-    chat = ChatSession(**{column.name: row._mapping[column.name] for column in CS.c})
+    chat = ChatSession(**row._mapping)
     make_transient_to_detached(chat)  # as if loaded: its attributes are the database's, unchanged
     session.add(chat)
     return chat

@@ -10,11 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
+from app.core.clock import utcnow
 from app.core.database import Database
 from app.main import create_app
 from app.reports.models import Report, TimelineEvent
 from tests import factories
-from tests.factories import NOW
+
+# The console runs on the machine's clock: the reports are made 45 minutes before the test, not at
+# the factories' fixed NOW, whose deadlines pass with the calendar.
+NOW = utcnow() - timedelta(minutes=45)
 
 
 @pytest.fixture
@@ -28,7 +32,7 @@ async def village(session):
         "supervisor": await factories.staff(session, role="supervisor", area=c.town),
         "far_cadre": await factories.staff(session, role="intake_cadre", area=c.other_village),
     }
-    report = await factories.report(session, village=c.village)
+    report = await factories.report(session, village=c.village, now=NOW)
     return c, people, report
 
 
@@ -116,10 +120,10 @@ async def test_assigning_someone_from_another_village_is_refused(village, client
 
 async def test_reject_with_reason_and_duplicate_marking(village, client, session):
     c, p, report = village
-    original = await factories.report(session, village=c.village, description="同一盏路灯")
+    original = await factories.report(session, village=c.village, description="同一盏路灯", now=NOW)
     res = await _act(client, p["cadre"], report.id, "mark_duplicate", duplicate_of_id=original.id)
     assert res.json()["status"] == "rejected" and res.json()["reject_reason"] == "duplicate"
-    other = await factories.report(session, village=c.village)
+    other = await factories.report(session, village=c.village, now=NOW)
     res = await _act(client, p["cadre"], other.id, "reject", reason="out_of_scope", note="属于县级事项")
     assert res.json()["status"] == "rejected"
     assert res.json()["timeline"][-1]["message"] == "不予受理：不属于受理范围（属于县级事项）"
@@ -170,7 +174,7 @@ async def test_visibility_and_key_supervision_are_audited(village, client, sessi
 
 async def test_queues_text_search_and_counts(village, client, session):
     c, p, report = village
-    second = await factories.report(session, village=c.village, description="河道有垃圾堆积")
+    second = await factories.report(session, village=c.village, description="河道有垃圾堆积", now=NOW)
     await _act(client, p["cadre"], second.id, "accept")
     await _act(client, p["cadre"], second.id, "assign", assignee_staff_id=p["handler"].id)
     handler = await factories.staff_token(client, p["handler"])
@@ -193,7 +197,7 @@ async def test_two_cadres_accepting_at_once_one_wins_one_gets_409(fresh_db, sett
         async with db.sessionmaker() as s:
             c = await factories.county(s)
             cadres = [await factories.staff(s, role="intake_cadre", area=c.village) for _ in range(2)]
-            report = await factories.report(s, village=c.village)
+            report = await factories.report(s, village=c.village, now=NOW)
             await s.commit()
         app = create_app(settings, db)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
@@ -228,7 +232,7 @@ async def test_console_actions_write_the_outbox_rows_they_imply(session, client)
     handler = await factories.staff(session, role="handler", area=c.village, team="technician")
     officer = await factories.staff(session, role="department_staff", area=c.town, department=c.department)
     reporter = await factories.villager(session, village=c.village)
-    report = await factories.report(session, village=c.village, reporter=reporter)
+    report = await factories.report(session, village=c.village, reporter=reporter, now=NOW)
 
     async def rows() -> list[tuple[str, int | None, int | None]]:
         found = await session.execute(
