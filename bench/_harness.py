@@ -12,6 +12,7 @@ import time
 
 import httpx
 from fastapi import APIRouter, FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 def free_port() -> int:
@@ -99,3 +100,10 @@ class CpuMeter:
     @staticmethod
     def per_request_ms(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
         return {k: round((after[k] - before[k]) * 1000 / max(requests, 1), 2) for k in before}
+
+
+async def driver_execute(conn: AsyncConnection, sql: str) -> None:
+    """SQL text run by the driver itself: several statements at once, or VACUUM outside a transaction."""
+    raw = await conn.get_raw_connection()
+    assert raw.driver_connection is not None
+    await raw.driver_connection.execute(sql)

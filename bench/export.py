@@ -22,6 +22,7 @@ from app.core import migrate
 from app.core.database import Database
 from app.core.settings import Settings
 from app.main import create_app
+from bench._harness import driver_execute
 from tests.support import pg
 
 
@@ -65,8 +66,7 @@ async def main(n: int) -> None:
         await asyncio.to_thread(migrate.upgrade, url)
         db = Database(url)
         async with db.engine.begin() as conn:
-            raw = await conn.get_raw_connection()
-            await raw.driver_connection.execute(SEED.format(n=n, hash=hash_password("bench-password")))
+            await driver_execute(conn, SEED.format(n=n, hash=hash_password("bench-password")))
         app = create_app(Settings(app_env="test", database_url=url), db)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://b", timeout=600

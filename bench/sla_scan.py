@@ -32,6 +32,7 @@ from app import models as _models  # noqa: F401
 from app.core import migrate
 from app.core.database import Database
 from app.core.settings import Settings
+from bench._harness import driver_execute
 from scheduler.jobs import JOBS
 from scheduler.runner import run_once
 from tests import factories
@@ -115,11 +116,9 @@ async def _seed(url: str, n: int, due: int) -> None:
             **ids,
         )
         async with database.engine.begin() as conn:
-            raw = await conn.get_raw_connection()
-            await raw.driver_connection.execute(sql)
+            await driver_execute(conn, sql)
         async with database.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            await raw.driver_connection.execute("VACUUM ANALYZE")
+            await driver_execute(conn, "VACUUM ANALYZE")
     finally:
         await database.dispose()
 

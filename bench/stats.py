@@ -39,6 +39,7 @@ from app.analysis.snapshot import analyse
 from app.core import migrate
 from app.core.database import Database
 from app.reports.models import Report
+from bench._harness import driver_execute
 from tests.support import pg
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -147,14 +148,12 @@ async def _seed(database: Database, n: int) -> None:
         villagers=VILLAGERS,
     )
     async with database.engine.begin() as conn:
-        raw = await conn.get_raw_connection()
-        await raw.driver_connection.execute(sql)
+        await driver_execute(conn, sql)
     async with database.engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        await raw.driver_connection.execute("VACUUM ANALYZE")
+        await driver_execute(conn, "VACUUM ANALYZE")
 
 
-async def _time(label: str, runs: int, call):  # type: ignore[no-untyped-def]
+async def _time(label: str, runs: int, call):
     seconds = []
     result = None
     for _ in range(runs):
@@ -189,13 +188,13 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                     .group_by(Report.village_id)
                 )
 
-                async def reference():  # type: ignore[no-untyped-def]
+                async def reference():
                     return (await session.execute(reference_query)).all()
 
-                async def monthly():  # type: ignore[no-untyped-def]
+                async def monthly():
                     return await analyse(session, month, tz=TZ, as_of=AS_OF)
 
-                async def quarterly():  # type: ignore[no-untyped-def]
+                async def quarterly():
                     return await analyse(session, quarter, tz=TZ, as_of=AS_OF)
 
                 # Warm-up: connection, statement caches, mappers, PostgreSQL's buffer cache.

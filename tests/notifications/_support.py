@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor
@@ -106,7 +107,7 @@ async def notify(session: AsyncSession, *, villager_id=None, staff_id=None, kind
 
 
 def dispatcher(database, client: WeChatClient | None, **config: object) -> Dispatcher:
-    settings = {"backoff_base_seconds": 10.0, **config}
+    settings: dict[str, Any] = {"backoff_base_seconds": 10.0, **config}
     return Dispatcher(
         sessionmaker=database.sessionmaker, client=client, tz=TZ, config=NotifyConfig(**settings)
     )
@@ -149,4 +150,4 @@ async def seed_outbox(
          "client_msg_id": notifications_service.new_client_msg_id(), "created_at": NOW, "updated_at": NOW}
         for v in people
     ]  # fmt: skip
-    await session.execute(Notification.__table__.insert(), rows)
+    await session.execute(cast(Table, Notification.__table__).insert(), rows)
