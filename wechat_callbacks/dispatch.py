@@ -52,7 +52,9 @@ async def handle(
     try:
         result = await handler(ctx) if handler is not None else None
         reply, report_id = (result.reply, result.report_id) if result else (None, None)
-        if ctx.claimed_id is not None:
+        if ctx.stored:
+            pass  # stored by the handler's own statement, reply and report included
+        elif ctx.claimed_id is not None:
             await inbound_service.finish(
                 session, message_id=ctx.claimed_id, reply=reply, report_id=report_id, now=now
             )

@@ -38,10 +38,12 @@ async def _text(ctx: Context, text: str) -> Result:
     keyword = keywords.classify(text)
     if keyword is None:
         added = await chat.add_further_text(
-            session, openid=ctx.message.from_user, text=text, rules=rules, now=now
+            session, openid=ctx.message.from_user, text=text, rules=rules, now=now, message=ctx.handled_row()
         )
         if added is not None:
-            return _result(ctx, added)
+            outcome, stored = added
+            ctx.stored_handled(stored)
+            return _result(ctx, outcome)
     villager = await _follower(ctx)
     if keyword is not None:
         outcome = await chat.on_keyword(session, villager=villager, keyword=keyword, rules=rules, now=now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +52,7 @@ class Context:
     services: Services
     later: list[Later] = field(default_factory=list)
     claimed_id: int | None = None
+    stored: bool = False  # the handler stored the message, handled, with its reply (handled_row)
 
     async def message_id(self) -> int:
         """The stored message's id, storing it now (for rows that reference it); raises Duplicate."""
@@ -62,6 +64,16 @@ class Context:
                 raise Duplicate
             self.claimed_id = claimed
         return self.claimed_id
+
+    def handled_row(self) -> dict[str, Any]:
+        """The parameters for storing this message as handled in the handler's own statement."""
+        return inbound_service.handled_row(self.app, self.message.fields, self.key, self.now)
+
+    def stored_handled(self, stored: bool) -> None:
+        """The handler's statement stored the message; False: a delivery of it was stored already."""
+        if not stored:
+            raise Duplicate
+        self.stored = True
 
 
 @dataclass(frozen=True)

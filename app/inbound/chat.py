@@ -19,8 +19,10 @@ says why). This runs inside WeChat's 5 seconds: few statements.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -195,19 +197,34 @@ async def on_keyword(
 
 
 async def add_further_text(
-    session: AsyncSession, *, openid: str, text: str, rules: ChatRules, now: datetime
-) -> ChatOutcome | None:
-    """The text added to the report of the follower's open conversation, before any lock; None when
-    that is not what this text does (on_text then decides, under the lock)."""
+    session: AsyncSession,
+    *,
+    openid: str,
+    text: str,
+    rules: ChatRules,
+    now: datetime,
+    message: Mapping[str, Any],
+) -> tuple[ChatOutcome, bool] | None:
+    """The text added to the report of the follower's open conversation, before any lock, and the
+    message (inbound_service.handled_row) stored with the reply: the outcome, and False when a delivery
+    of the message was stored already. None when that is not what this text does (nothing was
+    written): on_text then decides, under the lock."""
     text = text.strip()
     if not text:
         return None
-    report_id = await conversation.add_to_open_report(
-        session, openid=openid, window=rules.window, now=now, text=text
+    added = await conversation.add_to_open_report(
+        session,
+        openid=openid,
+        window=rules.window,
+        now=now,
+        text=text,
+        message=message,
+        reply=replies.TEXT_ADDED,
     )
-    return (
-        None if report_id is None else ChatOutcome(replies.TEXT_ADDED.format(report_id=report_id), report_id)
-    )
+    if added is None:
+        return None
+    outcome = ChatOutcome(replies.TEXT_ADDED.format(report_id=added.report_id), added.report_id)
+    return outcome, added.stored
 
 
 async def on_text(

@@ -7,6 +7,8 @@ run on every chat message, inside WeChat's 5 seconds, so they are kept to one st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from app.inbound import service as inbound_service
 from app.inbound.models import ChatSession
 from app.people.models import Villager
 from app.reports.models import Report
@@ -93,19 +96,36 @@ _RENEWED = (
     .cte("renewed")
 )
 _ADDED = _APPEND.where(R.c.id == _RENEWED.c.report_id).cte("added")
-_ADD_TO_OPEN_REPORT = select(_ADDED.c.id)
+# And the message itself is stored, with its reply, in the same statement (when the text was added).
+_STORED = inbound_service.insert_handled_naming(_ADDED.c.id).cte("stored")
+_ADD_TO_OPEN_REPORT = select(_ADDED.c.id, select(_STORED.c.id).scalar_subquery().label("stored_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    report_id: int
+    stored: bool  # False: a delivery of this message is stored already (roll back, answer as it was)
 
 
 async def add_to_open_report(
-    session: AsyncSession, *, openid: str, window: timedelta, now: datetime, text: str
-) -> int | None:
-    """The report the text was added to; None when it was not (no open conversation with a report
-    awaiting review, not a follower, or not PostgreSQL): then take the follower's lock and decide."""
+    session: AsyncSession,
+    *,
+    openid: str,
+    window: timedelta,
+    now: datetime,
+    text: str,
+    message: Mapping[str, Any],
+    reply: str,
+) -> Added | None:
+    """The text added to the report of the follower's open conversation, and the message stored as
+    handled with `reply` (a template naming {report_id}); `message` as inbound_service.handled_row
+    gives it. None when the text was not added (no open conversation with a report awaiting review,
+    not a follower, or not PostgreSQL) and nothing was stored: take the follower's lock and decide."""
     if session.get_bind().dialect.name != "postgresql":
         return None  # SQLite has no UPDATE inside WITH: the locked path does it in two statements
     params = {"p_openid": openid, "p_since": now - window, "p_now": now, "p_tail": "\n" + text}
-    added: int | None = await session.scalar(_ADD_TO_OPEN_REPORT, params)
-    return added
+    row = (await session.execute(_ADD_TO_OPEN_REPORT, {**message, **params, "p_reply": reply})).first()
+    return None if row is None else Added(row.id, row.stored_id is not None)
 
 
 async def open_conversation(

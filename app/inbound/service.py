@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import ColumnElement, String, Table, bindparam, func, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +53,22 @@ def _insert_once(dialect: str) -> Any:
     return (
         insert(T)
         .values({name: bindparam(f"p_{name}") for name in _COLUMNS})
+        .on_conflict_do_nothing(index_elements=[T.c.app, T.c.dedupe_key])
+        .returning(T.c.id)
+    )
+
+
+def insert_handled_naming(report_id: ColumnElement[Any]) -> Any:
+    """INSERT … SELECT of one message stored as handled, for a statement that finds its report itself
+    (PostgreSQL): `report_id` gives the report (no row, nothing stored), and the reply is the p_reply
+    template with {report_id} filled in by the database. Parameters as `handled_row` gives them."""
+    values: list[ColumnElement[Any]] = [bindparam(f"p_{name}", type_=T.c[name].type) for name in _COLUMNS]
+    values[_COLUMNS.index("report_id")] = report_id
+    reply = func.replace(bindparam("p_reply", type_=String), "{report_id}", sql_cast(report_id, String))
+    values[_COLUMNS.index("reply")] = reply
+    return (
+        pg_insert(T)
+        .from_select(list(_COLUMNS), select(*values))
         .on_conflict_do_nothing(index_elements=[T.c.app, T.c.dedupe_key])
         .returning(T.c.id)
     )
@@ -121,6 +138,11 @@ def _row(
         "handled_at": handled_at,
     }
     return {f"p_{name}": value for name, value in row.items()}
+
+
+def handled_row(app: str, fields: Mapping[str, Any], key: str, now: datetime) -> dict[str, Any]:
+    """The parameters of a message stored as handled now (reply and report filled in by the caller)."""
+    return _row(app, fields, key, now, status="handled", handled_at=now)
 
 
 async def _insert_row(session: AsyncSession, row: dict[str, Any]) -> int | None:

@@ -7,11 +7,12 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from app.core.database import Database
-from app.inbound import conversation
-from app.inbound.models import ChatSession
+from app.inbound import conversation, replies
+from app.inbound import service as inbound_service
+from app.inbound.models import ChatSession, InboundMessage
 from app.reports.models import Report
 from tests import factories
 from tests.factories import NOW
@@ -37,12 +38,28 @@ async def _open_conversation(db: Database) -> tuple[str, int, int]:
 
 
 async def _add(db: Database, openid: str, text: str) -> int | None:
+    now = NOW + timedelta(minutes=1)
+    fields = {"FromUserName": openid, "MsgType": "text", "Content": text, "MsgId": str(abs(hash(text)))}
+    message = inbound_service.handled_row("oa", fields, f"msg:{fields['MsgId']}", now)
     async with db.sessionmaker() as session:
         added = await conversation.add_to_open_report(
-            session, openid=openid, window=WINDOW, now=NOW + timedelta(minutes=1), text=text
+            session,
+            openid=openid,
+            window=WINDOW,
+            now=now,
+            text=text,
+            message=message,
+            reply=replies.TEXT_ADDED,
         )
         await session.commit()
-        return added
+        if added is None:
+            assert await session.scalar(select(func.count(InboundMessage.id))) == 0  # nothing stored
+            return None
+        assert added.stored
+        stored = await session.scalar(select(InboundMessage).where(InboundMessage.msg_id == fields["MsgId"]))
+        assert stored is not None and (stored.report_id, stored.status) == (added.report_id, "handled")
+        assert stored.reply == replies.TEXT_ADDED.format(report_id=added.report_id)
+        return added.report_id
 
 
 @pytest.mark.parametrize("meanwhile", ["conversation closed", "report accepted"])

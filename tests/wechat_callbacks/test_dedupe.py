@@ -80,3 +80,49 @@ async def test_concurrent_deliveries_of_one_message_make_one_report(
             assert await count(check, InboundMessage) == 1
     finally:
         await database.dispose()
+
+
+async def test_three_deliveries_of_a_further_text_add_it_once(wx, session, county):
+    # The further text is added and stored in one statement, before any lock: a retry must find its
+    # key taken and be undone, as on the locked path.
+    villager = await follower(session, village=county.village)
+    await wx.push("oa", text_xml(villager.oa_openid, "路上有落石", msgid=msg_id(), at=wx.clock.unix))
+    further = text_xml(villager.oa_openid, "在村口大桥边", msgid=msg_id(), at=wx.clock.unix)
+    before = duplicates_answered()
+    answers = [
+        wx.reply(await wx.push("oa", further, mode=mode))["Content"] for mode in ("safe", "plain", "safe")
+    ]
+    assert duplicates_answered() - before == 2
+    [report] = (await session.scalars(select(Report))).all()
+    await session.refresh(report)
+    assert len(set(answers)) == 1 and answers[0] == f"已补充到您的反映（反映编号 {report.id}）。"
+    assert (report.description, report.version) == ("路上有落石\n在村口大桥边", 2)
+    assert await count(session, InboundMessage) == 2
+
+
+async def test_concurrent_deliveries_of_a_further_text_add_it_once(
+    fresh_db, cb_settings, clock, storage, fake
+):
+    database = Database(fresh_db.url)
+    try:
+        async with database.sessionmaker() as setup:
+            county = await factories.county(setup)
+            villager = await follower(setup, village=county.village)
+        app = create_app(callback_settings(cb_settings, database_url=fresh_db.url), database)
+        from app.wechat.factory import build_client
+
+        client = build_client(cb_settings, database.sessionmaker)
+        configure(app, clock=clock, storage=storage, client=client)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            wx = WeChatPusher(c, clock, oa_appid=fake.state.oa_appid, mp_appid=fake.state.mp_appid)
+            await wx.push("oa", text_xml(villager.oa_openid, "变压器冒烟了", msgid=msg_id(), at=clock.unix))
+            further = text_xml(villager.oa_openid, "就在小学门口", msgid=msg_id(), at=clock.unix)
+            pushed = await asyncio.gather(*(wx.push("oa", further) for _ in range(3)))
+        await client.aclose()
+        assert len({wx.reply(p)["Content"] for p in pushed}) == 1
+        async with database.sessionmaker() as check:
+            [report] = (await check.scalars(select(Report))).all()
+            assert report.description == "变压器冒烟了\n就在小学门口"
+            assert await count(check, InboundMessage) == 2
+    finally:
+        await database.dispose()
