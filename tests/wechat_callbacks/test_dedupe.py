@@ -4,6 +4,8 @@ every delivery of it gets the same answer, one after another or all at once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import httpx
 from prometheus_client import REGISTRY
@@ -13,6 +15,7 @@ from app.core.database import Database
 from app.inbound.models import InboundMessage, MediaFetch
 from app.main import create_app
 from app.reports.models import Report
+from app.wechat.factory import build_client
 from tests import factories
 from tests.miniprogram import photos
 from tests.wechat_callbacks._http import WeChatPusher, event_xml, image_xml, msg_id, text_xml
@@ -52,34 +55,43 @@ async def test_retried_events_and_photos_are_handled_once(wx, session, county, f
     assert len(fake.calls("cgi-bin/media/get")) == 1
 
 
-async def test_concurrent_deliveries_of_one_message_make_one_report(
+@contextlib.asynccontextmanager
+async def _on_own_database(
     fresh_db, cb_settings, clock, storage, fake
-):
+) -> AsyncIterator[tuple[Database, WeChatPusher, str]]:
+    """The app on a database of its own (deliveries at once need connections of their own), a pusher,
+    and a follower's openid."""
     database = Database(fresh_db.url)
+    client = build_client(cb_settings, database.sessionmaker)
     try:
         async with database.sessionmaker() as setup:
             county = await factories.county(setup)
             villager = await follower(setup, village=county.village)
         app = create_app(callback_settings(cb_settings, database_url=fresh_db.url), database)
-        from app.wechat.factory import build_client
-
-        client = build_client(cb_settings, database.sessionmaker)
         configure(app, clock=clock, storage=storage, client=client)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
             wx = WeChatPusher(c, clock, oa_appid=fake.state.oa_appid, mp_appid=fake.state.mp_appid)
-            xml = text_xml(villager.oa_openid, "变压器冒烟了", msgid=msg_id(), at=clock.unix)
-            before = duplicates_answered()
-            pushed = await asyncio.gather(*(wx.push("oa", xml) for _ in range(3)))
-            assert duplicates_answered() - before == 2
+            assert villager.oa_openid is not None
+            yield database, wx, villager.oa_openid
+    finally:
         await client.aclose()
+        await database.dispose()
+
+
+async def test_concurrent_deliveries_of_one_message_make_one_report(
+    fresh_db, cb_settings, clock, storage, fake
+):
+    async with _on_own_database(fresh_db, cb_settings, clock, storage, fake) as (database, wx, openid):
+        xml = text_xml(openid, "变压器冒烟了", msgid=msg_id(), at=clock.unix)
+        before = duplicates_answered()
+        pushed = await asyncio.gather(*(wx.push("oa", xml) for _ in range(3)))
+        assert duplicates_answered() - before == 2
         replies = {wx.reply(p)["Content"] for p in pushed}
         assert [p.status_code for p in pushed] == [200, 200, 200]
         assert len(replies) == 1 and "已收到您的反映" in replies.pop()
         async with database.sessionmaker() as check:
             assert await count(check, Report) == 1
             assert await count(check, InboundMessage) == 1
-    finally:
-        await database.dispose()
 
 
 async def test_three_deliveries_of_a_further_text_add_it_once(wx, session, county):
@@ -103,26 +115,12 @@ async def test_three_deliveries_of_a_further_text_add_it_once(wx, session, count
 async def test_concurrent_deliveries_of_a_further_text_add_it_once(
     fresh_db, cb_settings, clock, storage, fake
 ):
-    database = Database(fresh_db.url)
-    try:
-        async with database.sessionmaker() as setup:
-            county = await factories.county(setup)
-            villager = await follower(setup, village=county.village)
-        app = create_app(callback_settings(cb_settings, database_url=fresh_db.url), database)
-        from app.wechat.factory import build_client
-
-        client = build_client(cb_settings, database.sessionmaker)
-        configure(app, clock=clock, storage=storage, client=client)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-            wx = WeChatPusher(c, clock, oa_appid=fake.state.oa_appid, mp_appid=fake.state.mp_appid)
-            await wx.push("oa", text_xml(villager.oa_openid, "变压器冒烟了", msgid=msg_id(), at=clock.unix))
-            further = text_xml(villager.oa_openid, "就在小学门口", msgid=msg_id(), at=clock.unix)
-            pushed = await asyncio.gather(*(wx.push("oa", further) for _ in range(3)))
-        await client.aclose()
+    async with _on_own_database(fresh_db, cb_settings, clock, storage, fake) as (database, wx, openid):
+        await wx.push("oa", text_xml(openid, "变压器冒烟了", msgid=msg_id(), at=clock.unix))
+        further = text_xml(openid, "就在小学门口", msgid=msg_id(), at=clock.unix)
+        pushed = await asyncio.gather(*(wx.push("oa", further) for _ in range(3)))
         assert len({wx.reply(p)["Content"] for p in pushed}) == 1
         async with database.sessionmaker() as check:
             [report] = (await check.scalars(select(Report))).all()
             assert report.description == "变压器冒烟了\n就在小学门口"
             assert await count(check, InboundMessage) == 2
-    finally:
-        await database.dispose()
