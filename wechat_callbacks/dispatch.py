@@ -3,9 +3,10 @@
 The unique key makes the transaction the only one that handles the message: a retry (or a concurrent
 second delivery) finds the key taken when it stores the message, rolls its own work back, and gets the
 first delivery's reply. Storing last saves a statement on every push; a handler that must reference
-the stored row claims it first (ctx.message_id()). A handler that fails has its changes rolled back,
-and the message is stored anyway, marked failed (with the error, for the admins), so nothing WeChat
-delivered is ever lost; the sender is asked to try again.
+the stored row claims it first (ctx.message_id()), and one that stores it in its own statement says
+so (ctx.stored_handled()). A handler that fails has its changes rolled back, and the message is stored
+anyway, marked failed (with the error, for the admins), so nothing WeChat delivered is ever lost; the
+sender is asked to try again.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ The row is inserted under the message's unique dedupe key in the same transactio
 changes, so they commit together or not at all: a second delivery's insert finds the key taken (or
 waits on it while the first is still in flight) and its transaction is rolled back, and it is answered
 with the stored reply. Usually the row is written once, at the end, with its reply (`store_handled`);
-a handler whose rows reference the message claims it first (`claim`, then `finish`).
+a handler whose rows reference the message claims it first (`claim`, then `finish`); and a further
+chat text is stored by the very statement that adds it to its report (`insert_handled_naming`).
 
 Every push runs these, so the statements are built once, with bind parameters, not per request.
 """
