@@ -24,6 +24,7 @@ from app.audit.service import Actor
 from app.documents import charts, render
 from app.documents.indicator_labels import SHOWN, label, shown
 from app.documents.typeface import BODY_FONT, FONT_PATH, TITLE_FONT, chart_font
+from app.http.deps import get_now
 from tests import factories
 from tests.analysis.county import MONTHLY_SLOT, TZ, GenCounty, overdue_key_item
 
@@ -154,8 +155,12 @@ async def test_a_town_supervisor_reads_the_county_figures_and_only_their_towns_u
     assert {r[0] for r in workbook["村(社区)"].iter_rows(min_row=2, values_only=True)} == mine
 
 
-async def test_regenerating_a_period_from_the_console(session, client, settings, county: GenCounty):
+async def test_regenerating_a_period_from_the_console(app, session, client, settings, county: GenCounty):
     headers = await factories.staff_token(client, county.sup_county)
+    town_headers = await factories.staff_token(client, county.sup_town[county.towns[0].id])
+    # Which periods have ended is the console's now: December 2026's first day, not the machine's
+    # (set after signing in: a token issued then would be past its expiry by the machine's clock).
+    app.dependency_overrides[get_now] = lambda: MONTHLY_SLOT
     first = await client.post(P, headers=headers, json={"kind": "monthly", "period": "2026-11"})
     assert first.status_code == 201, first.text
     assert first.json()["created"] is True and first.json()["report"]["version"] == 1
@@ -169,7 +174,6 @@ async def test_regenerating_a_period_from_the_console(session, client, settings,
     ):
         res = await client.post(P, headers=headers, json=bad)
         assert res.status_code == 422 and reason in res.json()["detail"]["message"], res.text
-    town_headers = await factories.staff_token(client, county.sup_town[county.towns[0].id])
     assert (
         await client.post(P, headers=town_headers, json={"kind": "monthly", "period": "2026-11"})
     ).status_code == 403

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.core.security import issue_token
-from app.http.deps import STAFF_AUDIENCE
+from app.http.deps import STAFF_AUDIENCE, get_now
 from tests import factories
 from tests.factories import NOW
 from tests.warnings.conftest import HOUR, Offices, all_warnings, repeats, scan
@@ -156,7 +156,7 @@ async def test_dismiss_needs_a_reason_and_an_open_warning(session, client, offic
     assert len(entries) == 1 and entries[0].details["reason"] == "同一问题已列入专项台账"
 
 
-async def test_counts_per_period_and_kind(session, client, offices: Offices):
+async def test_counts_per_period_and_kind(app, session, client, offices: Offices):
     await _two_warnings(session, offices)
     # And one detected a month earlier, by a scan back then.
     person = await factories.villager(session, village=offices.c.village)
@@ -170,6 +170,8 @@ async def test_counts_per_period_and_kind(session, client, offices: Offices):
         )
     await scan(session, NOW - 38 * 24 * HOUR)
     h = await _headers(client, offices.county_supervisor)
+    # The months counted end at the console's now: the warnings' month, not the machine's.
+    app.dependency_overrides[get_now] = lambda: NOW + HOUR
     res = await client.get(f"{W}/counts", params={"period_kind": "month", "periods": 3}, headers=h)
     assert res.status_code == 200, res.text
     periods = res.json()["periods"]
