@@ -51,7 +51,7 @@ async def _create_admin(settings: Settings, username: str, password: str, displa
     from app.core.security import hash_password
     from app.people.models import StaffAccount
 
-    db = Database(settings.database_url)
+    db = Database.of(settings)
     try:
         async with db.sessionmaker() as session:
             if await session.scalar(select(StaffAccount.id).where(StaffAccount.username == username)):
@@ -103,7 +103,7 @@ def _cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
 async def _seed_demo(settings: Settings) -> dict[str, int]:
     from app.demo.seed import seed_demo
 
-    db = Database(settings.database_url)
+    db = Database.of(settings)
     try:
         async with db.sessionmaker() as session:
             summary = await seed_demo(session, now=utcnow(), tz=settings.tz)
@@ -127,7 +127,7 @@ async def _run_job(settings: Settings, name: str, now: datetime) -> RunResult:
     from scheduler.jobs import JOBS
     from scheduler.runner import run_once
 
-    db = Database(settings.database_url)
+    db = Database.of(settings)
     try:
         # Through the runner, like the scheduler: the job's lock, and a row in job_runs.
         return await run_once(JOBS[name], database=db, settings=settings, now=now)

@@ -25,17 +25,17 @@ COUNTS = cast(Table, DailyReportCount.__table__)
 # The day's first count starts from the reports already made that day (made before this table
 # existed, or by the demo seed): the row is self-starting, and needs no backfill.
 _MADE_TODAY = (
-    select(func.count(Report.id))
+    select(func.count(Report.id).label("made"))
     .where(Report.reporter_villager_id == bindparam("vid"), Report.submitted_at >= bindparam("since"))
-    .scalar_subquery()
+    .subquery("today")
 )
 
 
 def _take(dialect: Any) -> Any:
     """INSERT the day's row with one more than the reports made so far, or add one to it; either only
     under the limit. RETURNING gives the new count, or nothing when the limit was reached."""
-    under = _MADE_TODAY < bindparam("limit")
-    first = select(bindparam("vid"), bindparam("day"), _MADE_TODAY + 1).where(under)
+    made = _MADE_TODAY.c.made  # counted once, compared and incremented from the same row
+    first = select(bindparam("vid"), bindparam("day"), made + 1).where(made < bindparam("limit"))
     stmt = dialect.insert(COUNTS).from_select(["villager_id", "day", "reports"], first)
     return stmt.on_conflict_do_update(
         index_elements=[COUNTS.c.villager_id, COUNTS.c.day],
