@@ -14,29 +14,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.notifications import service as notifications_service
 from app.notifications.kinds import Kind
 from app.notifications.report_notices import TITLE_CHARS
+from app.notifications.service import OutboxMessage
 from app.reports.models import Report
 from app.reports.workflow import STATUS_LABELS, Action, Status
 
+RECEIPT_KEY = "received:"  # and the report's id
+
+
+def receipt(*, villager_id: int, description: str, status: str, now: datetime) -> OutboxMessage:
+    """The receipt (回执) for a new report, before the report has an id: its dedupe key is RECEIPT_KEY
+    and the id, and its payload gains "report_id" (`report_received`, or the one statement of
+    miniprogram_api/filing.py). The acceptance notice ("ack:<id>", with the ledger number) still
+    follows when the village accepts it."""
+    payload = {
+        "ledger_no": "",
+        "title": description[:TITLE_CHARS],
+        "status": STATUS_LABELS[Status(status)],
+        "time": now.isoformat(),
+        "note": "已收到您的反映，等待村(社区)审核",
+    }
+    return OutboxMessage(Kind.acknowledged, RECEIPT_KEY, payload, villager_id=villager_id)
+
 
 async def report_received(session: AsyncSession, *, report: Report, now: datetime) -> None:
-    """The receipt (回执) for a new report. Its own key: the acceptance notice ("ack:<id>", with the
-    ledger number) still follows when the village accepts it."""
     assert report.reporter_villager_id is not None
+    message = receipt(
+        villager_id=report.reporter_villager_id, description=report.description, status=report.status, now=now
+    )
     await notifications_service.enqueue(
         session,
-        kind=Kind.acknowledged,
-        dedupe_key=f"received:{report.id}",
+        kind=message.kind,
+        dedupe_key=f"{message.dedupe_key}{report.id}",
         now=now,
-        villager_id=report.reporter_villager_id,
+        villager_id=message.villager_id,
         report_id=report.id,
-        payload={
-            "report_id": report.id,
-            "ledger_no": "",
-            "title": report.description[:TITLE_CHARS],
-            "status": STATUS_LABELS[Status(report.status)],
-            "time": now.isoformat(),
-            "note": "已收到您的反映，等待村(社区)审核",
-        },
+        payload={"report_id": report.id, **message.payload},
     )
 
 

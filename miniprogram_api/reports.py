@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.categories.models import Category
 from app.core.errors import DomainError, InvalidInput, NotFound
@@ -15,10 +16,10 @@ from app.http.pagination import decode_cursor, encode_cursor
 from app.idempotency import service as idempotency
 from app.idempotency.models import IdempotencyRecord
 from app.reports.models import Report
-from app.reports.workflow import STATUS_LABELS, Status
 from app.villagers.visibility import visible_to
-from miniprogram_api import notify, submission, views, wechat
+from miniprogram_api import submission, views, wechat
 from miniprogram_api.deps import AccessClaimsDep, CurrentVillager, MpSettingsDep, confirm
+from miniprogram_api.filing import RequestKey
 from miniprogram_api.schemas import ReportCreated, ReportIn, ReportPage, ReportView
 
 router = APIRouter(prefix="/reports", tags=["mini program: reports"])
@@ -45,12 +46,12 @@ async def create_report(
     now: NowDep,
     reference: ReferenceDep,
 ) -> JSONResponse:
-    digest = idempotency.request_hash(body.model_dump(mode="json"))
-    lookup: dict[str, Any] = {
-        "villager_id": claims.villager_id,
-        "operation": OPERATION,
-        "key": idempotency_key,
-    }
+    key = RequestKey(
+        villager_id=claims.villager_id,
+        operation=OPERATION,
+        key=idempotency_key,
+        digest=idempotency.request_hash(body.model_dump(mode="json")),
+    )
     # Nothing may stay open across the WeChat call, so the content check comes first, with the openid
     # the token carries; the database then confirms the sign-in, inside the one transaction that does
     # the rest. (A token from before the openid was in it: confirm first, end that read, then check.)
@@ -61,47 +62,43 @@ async def create_report(
         await session.commit()  # commit, not rollback: a rollback would expire the loaded villager
     suggest = await wechat.check_text(request, openid=openid, content=body.description)
     me = await confirm(request, session, claims)
-    # The key is stored last, with the answer (one statement); nearly every request is a first attempt,
-    # which then reads nothing for it. A retry whose first attempt finished either fails on the way (a
-    # daily limit just reached, say) or finds the key taken at the end: either way it rolls back and
-    # replays that answer.
+    # The key is stored last, with the answer (in the statement that writes the report); nearly every
+    # request is a first attempt, which then reads nothing for it. A retry whose first attempt finished
+    # either fails on the way (a daily limit just reached, say) or finds the key taken at the end:
+    # either way it rolls back and replays that answer.
     try:
         if suggest == "risky":
             raise InvalidInput("反映内容含有不当信息，未能提交，请修改后重试", field="description")
-        report = await submission.submit(
+        form = await submission.prepare(
             session,
             villager=me.villager,
             body=body,
             held_for_review=suggest == "review",
-            actor=me.actor,
             now=now,
-            tz=settings.tz,
-            daily_limit=mp.daily_report_limit,
             reference=reference,
         )
-        payload = ReportCreated(
-            id=report.id,
-            ledger_no=report.ledger_no,
-            status=report.status,
-            status_label=STATUS_LABELS[Status(report.status)],
-            held_for_review=report.held_for_review,
-        ).model_dump(mode="json")
-        await notify.report_received(session, report=report, now=now)
-        stored = await idempotency.store(
-            session, digest=digest, now=now, status_code=status.HTTP_201_CREATED, response=payload, **lookup
+        filed = await submission.file(
+            session, form, key=key, actor=me.actor, now=now, tz=settings.tz, daily_limit=mp.daily_report_limit
         )
     except DomainError:
         await session.rollback()
-        if (done := await idempotency.find(session, digest=digest, **lookup)) is not None:
+        if (done := await _finished(session, key)) is not None:
             return _replay(done)
         raise
-    if not stored:
+    if not filed.stored:
         await session.rollback()  # this attempt's report, timeline and notification are undone
-        done = await idempotency.find(session, digest=digest, **lookup)
+        done = await _finished(session, key)
         assert done is not None
         return _replay(done)
     await session.commit()
+    payload = ReportCreated(id=filed.report_id, **form.answer()).model_dump(mode="json")
     return JSONResponse(payload, status.HTTP_201_CREATED)
+
+
+async def _finished(session: AsyncSession, key: RequestKey) -> IdempotencyRecord | None:
+    return await idempotency.find(
+        session, villager_id=key.villager_id, operation=key.operation, key=key.key, digest=key.digest
+    )
 
 
 @router.get("", response_model=ReportPage)

@@ -1,23 +1,52 @@
-"""Turning a villager's report form into a report: defaults from the profile, the daily limit, photos,
-the position from a photo when the villager agreed. Runs inside the request's transaction."""
+"""Turning a villager's report form into a report: defaults from the profile, the photos, the
+position from a photo when the villager agreed, then the daily limit and the writes. Runs inside the
+request's transaction.
+
+On PostgreSQL the writes are one statement (miniprogram_api/filing.py); elsewhere (the embedded
+SQLite demo) they are made step by step, the same rows in the same transaction.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Actor
 from app.categories.models import Topic
 from app.core.errors import InvalidInput
+from app.idempotency import service as idempotency
 from app.media import service as media_service
 from app.people.models import Villager
 from app.reference.cache import CategoryRef, ReferenceData
 from app.reports import limits
 from app.reports import service as reports_service
-from app.reports.models import Report
+from app.reports.workflow import STATUS_LABELS, Status
+from miniprogram_api import filing, notify
+from miniprogram_api.filing import Filed, RequestKey
 from miniprogram_api.schemas import ReportIn
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A report form that passed its checks (all but the daily limit, which counts as it writes)."""
+
+    values: dict[str, Any]  # the report's columns (reports_service.report_values)
+    photos: list[media_service.UsablePhoto]
+
+    def answer(self) -> dict[str, Any]:
+        """The response to the submission, but for the report's id."""
+        report_status = self.values["status"]
+        return {
+            "ledger_no": None,
+            "status": report_status,
+            "status_label": STATUS_LABELS[Status(report_status)],
+            "held_for_review": self.values["held_for_review"],
+        }
 
 
 async def _category(session: AsyncSession, body: ReportIn, reference: ReferenceData) -> CategoryRef:
@@ -31,18 +60,15 @@ async def _category(session: AsyncSession, body: ReportIn, reference: ReferenceD
     return category
 
 
-async def submit(
+async def prepare(
     session: AsyncSession,
     *,
     villager: Villager,
     body: ReportIn,
     held_for_review: bool,
-    actor: Actor,
     now: datetime,
-    tz: ZoneInfo,
-    daily_limit: int,
     reference: ReferenceData,
-) -> Report:
+) -> Form:
     category = await _category(session, body, reference)
     village_id = body.village_id or villager.home_village_id
     if village_id is None:
@@ -53,7 +79,6 @@ async def submit(
     if len(set(body.photo_ids)) != len(body.photo_ids):
         raise InvalidInput("照片重复，请检查后再提交", field="photo_ids")
     photos = await media_service.usable_by(session, villager_id=villager.id, media_ids=body.photo_ids)
-    await limits.take_one(session, villager_id=villager.id, limit=daily_limit, now=now, tz=tz)
 
     lat = lng = None
     coord_system = address = None
@@ -66,7 +91,7 @@ async def submit(
             # EXIF positions are GPS, i.e. WGS-84.
             lat, lng, coord_system = located.gps_lat, located.gps_lng, "wgs84"
 
-    report = await reports_service.submit_report(
+    values = await reports_service.report_values(
         session,
         data=reports_service.NewReport(
             kind=body.kind,
@@ -85,9 +110,64 @@ async def submit(
             # msg_sec_check said "review" (or could not answer): staff see it first, the public never.
             held_for_review=held_for_review,
         ),
-        actor=actor,
         now=now,
         reference=reference,
     )
-    await media_service.attach(session, report_id=report.id, media=photos)
-    return report
+    return Form(values, photos)
+
+
+async def file(
+    session: AsyncSession,
+    form: Form,
+    *,
+    key: RequestKey,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    daily_limit: int,
+) -> Filed:
+    """Write the report and all that comes with it, or raise TooManyReports (nothing written)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return await filing.file_at_once(
+            session,
+            values=form.values,
+            photos=form.photos,
+            answer=form.answer(),
+            key=key,
+            actor=actor,
+            now=now,
+            tz=tz,
+            daily_limit=daily_limit,
+        )
+    return await file_step_by_step(
+        session, form, key=key, actor=actor, now=now, tz=tz, daily_limit=daily_limit
+    )
+
+
+async def file_step_by_step(
+    session: AsyncSession,
+    form: Form,
+    *,
+    key: RequestKey,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    daily_limit: int,
+) -> Filed:
+    """`file` on any database: a statement for each row."""
+    villager_id = form.values["reporter_villager_id"]
+    await limits.take_one(session, villager_id=villager_id, limit=daily_limit, now=now, tz=tz)
+    report = await reports_service.add_report(session, values=form.values, actor=actor, now=now)
+    await media_service.attach(session, report_id=report.id, media=form.photos)
+    await notify.report_received(session, report=report, now=now)
+    stored = await idempotency.store(
+        session,
+        villager_id=key.villager_id,
+        operation=key.operation,
+        key=key.key,
+        digest=key.digest,
+        now=now,
+        status_code=status.HTTP_201_CREATED,
+        response={"id": report.id, **form.answer()},
+    )
+    return Filed(report.id, stored)

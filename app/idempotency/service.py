@@ -18,7 +18,8 @@ import json
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,10 +79,42 @@ def _statements(insert: Any) -> tuple[Any, Any]:
     return claim, _key_insert(insert, _T, **answer).returning(_T.c.id)
 
 
+_STORED = ("villager_id", "operation", "key", "request_hash", "status_code", "created_at")  # and response
 _CLAIM: dict[bool, Any] = {}  # by "is it PostgreSQL"
 _STORE: dict[bool, Any] = {}
 for _is_pg, _insert in ((True, pg_insert), (False, sqlite_insert)):
     _CLAIM[_is_pg], _STORE[_is_pg] = _statements(_insert)
+
+
+def store_naming(answer_id: ColumnElement[Any]) -> Any:
+    """INSERT … SELECT of `store`'s row for a statement that makes what the request made (PostgreSQL;
+    nothing made, nothing stored): the k_response answer gains "id", from `answer_id`. RETURNING
+    gives nothing when the key is taken. Parameters as `store_params` gives them."""
+    values = [bindparam(f"k_{name}", type_=_T.c[name].type) for name in _STORED]
+    response = bindparam("k_response", type_=JSONB).op("||", return_type=JSONB)(
+        func.jsonb_build_object("id", answer_id)
+    )
+    return (
+        pg_insert(_T)
+        .from_select([*_STORED, "response"], select(*values, response))
+        .on_conflict_do_nothing(index_elements=["villager_id", "operation", "key"])
+        .returning(_T.c.id)
+    )
+
+
+def store_params(
+    *,
+    villager_id: int,
+    operation: str,
+    key: str,
+    digest: str,
+    now: datetime,
+    status_code: int,
+    answer: dict[str, Any],
+) -> dict[str, Any]:
+    """`store_naming`'s parameters: `answer` is the response without its "id"."""
+    stored = (villager_id, operation, key, digest, status_code, now)
+    return {"k_response": answer, **{f"k_{name}": value for name, value in zip(_STORED, stored, strict=True)}}
 
 
 async def claim(

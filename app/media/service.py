@@ -11,7 +11,20 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import anyio
-from sqlalchemy import ColumnElement, Table, bindparam, exists, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Table,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -143,6 +156,24 @@ async def attach(
             for position, item in enumerate(media)
         ]
         await session.execute(_ATTACH, rows)
+
+
+def attach_naming(report_id: ColumnElement[Any]) -> Any:
+    """INSERT … SELECT linking the photos (m_photo_ids, in order) to the report `report_id` names, for
+    a statement that makes the report itself (PostgreSQL): the rows `attach` writes."""
+    photo = (
+        func.unnest(bindparam("m_photo_ids", type_=ARRAY(Integer)))
+        .table_valued("media_id", with_ordinality="ordinality")
+        .render_derived("photo")
+    )  # AS photo(media_id, ordinality)
+    row = select(report_id, photo.c.media_id, literal("report"), photo.c.ordinality - 1).select_from(
+        report_id.table.join(photo, true())  # each photo beside the one report
+    )
+    return _RM.insert().from_select(["report_id", "media_id", "purpose", "position"], row)
+
+
+def attach_params(media: Sequence[UsablePhoto]) -> dict[str, Any]:
+    return {"m_photo_ids": [item.id for item in media]}
 
 
 async def mark_check_requested(session: AsyncSession, *, media: Media, trace_id: str, now: datetime) -> None:

@@ -10,10 +10,12 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import ColumnElement, String, Table, bindparam, func, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,6 +85,38 @@ _INSERT_ROWS = {True: _insert_statement(pg_insert), False: _insert_statement(sql
 
 def _insert_rows(session: AsyncSession) -> Any:
     return _INSERT_ROWS[session.get_bind().dialect.name == "postgresql"]
+
+
+_N = cast(Table, Notification.__table__)
+# The columns `_row` fills, in its order.
+_COLUMNS = tuple(_row(OutboxMessage(Kind.acknowledged, "", {}, villager_id=0), datetime.now(UTC)))
+
+
+def insert_naming(report_id: ColumnElement[Any]) -> Any:
+    """INSERT … SELECT of one notification about the report `report_id` names, for a statement that
+    makes the report itself (PostgreSQL; no report, no notification): the dedupe key is the message's
+    key with the report's id appended, and the payload gains "report_id". Parameters as
+    `naming_params` gives them; the row is the one `enqueue` writes."""
+    values: list[ColumnElement[Any]] = [bindparam(f"n_{name}", type_=_N.c[name].type) for name in _COLUMNS]
+    values[_COLUMNS.index("report_id")] = report_id
+    key = bindparam("n_dedupe_key", type_=String) + sql_cast(report_id, String)
+    values[_COLUMNS.index("dedupe_key")] = key
+    payload = bindparam("n_payload", type_=JSONB).op("||", return_type=JSONB)(
+        func.jsonb_build_object("report_id", report_id)
+    )
+    values[_COLUMNS.index("payload")] = payload
+    return (
+        pg_insert(_N)
+        .from_select(list(_COLUMNS), select(*values))
+        .on_conflict_do_nothing(index_elements=[_N.c.dedupe_key])
+    )
+
+
+def naming_params(message: OutboxMessage, *, now: datetime) -> dict[str, Any]:
+    """`insert_naming`'s parameters: `message` with its key's prefix ("received:") and no report id."""
+    if message.report_id is not None or "report_id" in message.payload:
+        raise ValueError("the report's id comes from the statement")
+    return {f"n_{name}": value for name, value in _row(message, now).items() if name != "report_id"}
 
 
 async def enqueue(

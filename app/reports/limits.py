@@ -26,7 +26,9 @@ COUNTS = cast(Table, DailyReportCount.__table__)
 # existed, or by the demo seed): the row is self-starting, and needs no backfill.
 _MADE_TODAY = (
     select(func.count(Report.id).label("made"))
-    .where(Report.reporter_villager_id == bindparam("vid"), Report.submitted_at >= bindparam("since"))
+    .where(
+        Report.reporter_villager_id == bindparam("dl_villager"), Report.submitted_at >= bindparam("dl_since")
+    )
     .subquery("today")
 )
 
@@ -35,17 +37,21 @@ def _take(dialect: Any) -> Any:
     """INSERT the day's row with one more than the reports made so far, or add one to it; either only
     under the limit. RETURNING gives the new count, or nothing when the limit was reached."""
     made = _MADE_TODAY.c.made  # counted once, compared and incremented from the same row
-    first = select(bindparam("vid"), bindparam("day"), made + 1).where(made < bindparam("limit"))
+    first = select(bindparam("dl_villager"), bindparam("dl_day"), made + 1).where(
+        made < bindparam("dl_limit")
+    )
     stmt = dialect.insert(COUNTS).from_select(["villager_id", "day", "reports"], first)
     return stmt.on_conflict_do_update(
         index_elements=[COUNTS.c.villager_id, COUNTS.c.day],
         set_={"reports": COUNTS.c.reports + 1},
-        where=COUNTS.c.reports < bindparam("limit"),
+        where=COUNTS.c.reports < bindparam("dl_limit"),
     ).returning(COUNTS.c.reports)
 
 
-# Built once, with bound parameters: on the report path, building a statement costs as much as running it.
+# Built once, with bound parameters (named dl_…, so that a statement doing more can hold this one):
+# on the report path, building a statement costs as much as running it.
 _TAKE = {"postgresql": _take(postgresql), "sqlite": _take(sqlite)}
+TAKE_ONE = _TAKE["postgresql"]  # for a WITH that makes the report only when the count was taken
 
 
 class TooManyReports(DomainError):
@@ -53,12 +59,25 @@ class TooManyReports(DomainError):
     code = "daily_limit"
 
 
+def params(*, villager_id: int, limit: int, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """TAKE_ONE's parameters: the villager's local day of `now`."""
+    local_midnight = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
+    return {
+        "dl_villager": villager_id,
+        "dl_day": local_midnight.date(),
+        "dl_since": local_midnight,
+        "dl_limit": limit,
+    }
+
+
+def too_many(limit: int) -> TooManyReports:
+    return TooManyReports(f"您今天已提交 {limit} 条反映，已达每日上限，请明天再提交", field="description")
+
+
 async def take_one(
     session: AsyncSession, *, villager_id: int, limit: int, now: datetime, tz: ZoneInfo
 ) -> None:
     """Count one more report for the villager today, or raise TooManyReports (and count nothing)."""
-    local_midnight = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
-    params = {"vid": villager_id, "day": local_midnight.date(), "since": local_midnight, "limit": limit}
     stmt = _TAKE[session.get_bind().dialect.name]
-    if await session.scalar(stmt, params) is None:
-        raise TooManyReports(f"您今天已提交 {limit} 条反映，已达每日上限，请明天再提交", field="description")
+    if await session.scalar(stmt, params(villager_id=villager_id, limit=limit, now=now, tz=tz)) is None:
+        raise too_many(limit)

@@ -48,6 +48,9 @@ class NewReport:
     held_for_review: bool = False  # staff see it first, the public never (content check, chat)
 
 
+SUBMITTED_MESSAGE = "您的反映已提交，等待村(社区)审核"  # the timeline's first event, for every channel
+
+
 async def submit_report(
     session: AsyncSession,
     *,
@@ -57,6 +60,14 @@ async def submit_report(
     reference: ReferenceData | None = None,
 ) -> Report:
     """`reference`: the app's cached categories and areas (without it they are read afresh)."""
+    values = await report_values(session, data=data, now=now, reference=reference)
+    return await add_report(session, values=values, actor=actor, now=now)
+
+
+async def report_values(
+    session: AsyncSession, *, data: NewReport, now: datetime, reference: ReferenceData | None = None
+) -> dict[str, Any]:
+    """The new report's columns, once its category, village and grid are checked (InvalidInput if not)."""
     reference = reference or ReferenceData()
     category = await reference.category(session, data.category_id)
     if category is None or not category.is_active:
@@ -73,32 +84,35 @@ async def submit_report(
         if grid is None or grid.parent_id != village.id:
             raise InvalidInput("所选网格不属于该村(社区)", field="grid_id")
     deadlines = initial_deadlines(data.kind, now, category.limits)
-    report = Report(
-        kind=data.kind,
-        category_id=category.id,
-        topic_code=data.topic_code,
-        description=data.description,
-        lat=data.lat,
-        lng=data.lng,
-        coord_system=data.coord_system,
-        address=data.address,
-        is_anonymous=data.is_anonymous,
-        channel=data.channel,
-        town_id=village.parent_id,
-        village_id=village.id,
-        grid_id=data.grid_id,
-        reporter_villager_id=data.reporter_villager_id,
-        reporter_staff_id=data.reporter_staff_id,
-        status=Status.submitted.value,
-        submitted_at=now,
-        respond_due_at=deadlines.respond_due_at,
-        resolve_due_at=deadlines.resolve_due_at,
-        held_for_review=data.held_for_review,
-    )
+    return {
+        "kind": data.kind,
+        "category_id": category.id,
+        "topic_code": data.topic_code,
+        "description": data.description,
+        "lat": data.lat,
+        "lng": data.lng,
+        "coord_system": data.coord_system,
+        "address": data.address,
+        "is_anonymous": data.is_anonymous,
+        "channel": data.channel,
+        "town_id": village.parent_id,
+        "village_id": village.id,
+        "grid_id": data.grid_id,
+        "reporter_villager_id": data.reporter_villager_id,
+        "reporter_staff_id": data.reporter_staff_id,
+        "status": Status.submitted.value,
+        "submitted_at": now,
+        "respond_due_at": deadlines.respond_due_at,
+        "resolve_due_at": deadlines.resolve_due_at,
+        "held_for_review": data.held_for_review,
+    }
+
+
+async def add_report(session: AsyncSession, *, values: dict[str, Any], actor: Actor, now: datetime) -> Report:
+    """The report of `report_values` and its first timeline event, flushed (it has its id)."""
+    report = Report(**values, created_at=now, updated_at=now)
     session.add(report)
-    _add_timeline(
-        session, report, action="submit", actor=actor, now=now, message="您的反映已提交，等待村(社区)审核"
-    )
+    _add_timeline(session, report, action="submit", actor=actor, now=now, message=SUBMITTED_MESSAGE)
     await session.flush()
     return report
 
