@@ -2,9 +2,9 @@
 WITH), for a channel that writes the rest of its submission in the same statement.
 
 The mini program's submission writes six rows (the day's count, the report, its first event, its
-photos, the receipt, the idempotency key); one statement for them all costs the service less than a
-third of six (miniprogram_api/filing.py). The rows are those `service.add_report` writes. Parameters
-are named r_… and t_…, so that the other parts of the statement can have their own.
+photos, the receipt, the idempotency key) in one statement: miniprogram_api/filing.py. The rows are
+those `service.add_report` writes. Parameters are named r_… and t_…, so that the other parts of the
+statement can have their own.
 """
 
 from __future__ import annotations

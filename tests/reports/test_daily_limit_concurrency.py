@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from app.areas.models import Area
+from app.audit.service import Actor
 from app.core.database import Database
 from app.people.models import Villager
 from app.reports import limits
+from app.reports import service as reports_service
 from app.reports.models import Report
+from miniprogram_api import filing
 from tests import factories
 from tests.factories import NOW
 
@@ -55,6 +59,60 @@ async def test_concurrent_submissions_at_the_limit_let_exactly_one_through(fresh
         start.set()
         accepted = await asyncio.gather(*racers)
         assert sum(accepted) == 1
+        async with db.sessionmaker() as session:
+            count = await session.scalar(
+                select(func.count(Report.id)).where(Report.reporter_villager_id == villager_id)
+            )
+        assert count == LIMIT
+    finally:
+        await db.dispose()
+
+
+async def _file_at_once(db: Database, villager_id: int, village_id: int, start: asyncio.Event) -> bool:
+    """The mini program's one-statement submission: the count is taken inside the statement that
+    writes the report."""
+    async with db.sessionmaker() as session:
+        cat = await factories.category(session, "public_facilities")
+        data = reports_service.NewReport(
+            kind=cat.kind,
+            category_id=cat.id,
+            description="路灯坏了",
+            village_id=village_id,
+            reporter_villager_id=villager_id,
+        )
+        values = await reports_service.report_values(session, data=data, now=NOW)
+        key = filing.RequestKey(villager_id, "report.submit", uuid.uuid4().hex, "digest")
+        await start.wait()
+        try:
+            await filing.file_at_once(
+                session,
+                values=values,
+                photos=[],
+                answer={"status": "submitted"},
+                key=key,
+                actor=Actor(kind="villager", id=villager_id),
+                now=NOW,
+                tz=TZ,
+                daily_limit=LIMIT,
+            )
+        except limits.TooManyReports:
+            return False
+        await asyncio.sleep(0.05)
+        await session.commit()
+        return True
+
+
+async def test_concurrent_one_statement_submissions_at_the_limit_let_exactly_one_through(fresh_db):
+    db = Database(fresh_db.url, pool_size=RACERS + 1)
+    try:
+        villager_id, village_id = await _seed(db)
+        start = asyncio.Event()
+        racers = [
+            asyncio.create_task(_file_at_once(db, villager_id, village_id, start)) for _ in range(RACERS)
+        ]
+        await asyncio.sleep(0.1)
+        start.set()
+        assert sum(await asyncio.gather(*racers)) == 1
         async with db.sessionmaker() as session:
             count = await session.scalar(
                 select(func.count(Report.id)).where(Report.reporter_villager_id == villager_id)
