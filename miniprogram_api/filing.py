@@ -31,6 +31,7 @@ from app.media import service as media_service
 from app.notifications import service as notifications_service
 from app.reports import filing as report_filing
 from app.reports import limits
+from app.reports.workflow import STATUS_LABELS, Status
 from miniprogram_api import notify
 
 _TAKEN = limits.TAKE_ONE.cte("taken")
@@ -46,9 +47,21 @@ _FILE = select(_REPORT.c.id, select(_KEY.c.id).scalar_subquery().label("key_id")
 
 
 @dataclass(frozen=True, slots=True)
-class Filed:
-    report_id: int
-    stored: bool  # False: a twin stored its answer under the key first (roll back, replay that answer)
+class Form:
+    """A report form that passed its checks (all but the daily limit, which counts as it writes)."""
+
+    values: dict[str, Any]  # the report's columns (reports_service.report_values)
+    photos: list[media_service.UsablePhoto]
+
+    def answer(self) -> dict[str, Any]:
+        """The response to the submission, but for the report's id."""
+        report_status = self.values["status"]
+        return {
+            "ledger_no": None,
+            "status": report_status,
+            "status_label": STATUS_LABELS[Status(report_status)],
+            "held_for_review": self.values["held_for_review"],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,41 +73,53 @@ class RequestKey:
     key: str
     digest: str
 
+    def fields(self) -> dict[str, Any]:
+        """As the idempotency service's functions name them."""
+        return {
+            "villager_id": self.villager_id,
+            "operation": self.operation,
+            "key": self.key,
+            "digest": self.digest,
+        }
 
-async def file_at_once(
-    session: AsyncSession,
-    *,
-    values: dict[str, Any],
-    photos: list[media_service.UsablePhoto],
-    answer: dict[str, Any],
-    key: RequestKey,
-    actor: Actor,
-    now: datetime,
-    tz: ZoneInfo,
-    daily_limit: int,
-) -> Filed:
-    """The report of `values` (service.report_values) with all that comes with it, or TooManyReports
-    and nothing written. `answer`: the response without the report's id."""
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What a form is filed under: its key, who files it and when, and the daily limit."""
+
+    key: RequestKey
+    actor: Actor
+    now: datetime
+    tz: ZoneInfo
+    daily_limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    report_id: int
+    stored: bool  # False: a twin stored its answer under the key first (roll back, replay that answer)
+
+
+async def file_at_once(session: AsyncSession, form: Form, terms: Terms) -> Filed:
+    """The form's report with all that comes with it, or TooManyReports and nothing written."""
+    values, now = form.values, terms.now
     villager_id = values["reporter_villager_id"]
     receipt = notify.receipt(
         villager_id=villager_id, description=values["description"], status=values["status"], now=now
     )
     params = {
-        **limits.params(villager_id=villager_id, limit=daily_limit, now=now, tz=tz),
-        **report_filing.params(values, actor=actor, now=now),
-        **media_service.attach_params(photos),
+        **limits.params(villager_id=villager_id, limit=terms.daily_limit, now=now, tz=terms.tz),
+        **report_filing.params(values, actor=terms.actor, now=now),
+        **media_service.attach_params(form.photos),
         **notifications_service.naming_params(receipt, now=now),
         **idempotency.store_params(
-            villager_id=key.villager_id,
-            operation=key.operation,
-            key=key.key,
-            digest=key.digest,
+            **terms.key.fields(),
             now=now,
             status_code=status.HTTP_201_CREATED,
-            answer=answer,
+            response=form.answer(),  # the statement adds the id
         ),
     }
     row = (await session.execute(_FILE, params)).first()
     if row is None:
-        raise limits.too_many(daily_limit)
+        raise limits.too_many(terms.daily_limit)
     return Filed(row.id, row.key_id is not None)

@@ -19,7 +19,7 @@ from app.reports.models import Report
 from app.villagers.visibility import visible_to
 from miniprogram_api import submission, views, wechat
 from miniprogram_api.deps import AccessClaimsDep, CurrentVillager, MpSettingsDep, confirm
-from miniprogram_api.filing import RequestKey
+from miniprogram_api.filing import RequestKey, Terms
 from miniprogram_api.schemas import ReportCreated, ReportIn, ReportPage, ReportView
 
 router = APIRouter(prefix="/reports", tags=["mini program: reports"])
@@ -77,9 +77,8 @@ async def create_report(
             now=now,
             reference=reference,
         )
-        filed = await submission.file(
-            session, form, key=key, actor=me.actor, now=now, tz=settings.tz, daily_limit=mp.daily_report_limit
-        )
+        terms = Terms(key, me.actor, now, settings.tz, mp.daily_report_limit)
+        filed = await submission.file(session, form, terms)
     except DomainError:
         await session.rollback()
         if (done := await _finished(session, key)) is not None:
@@ -96,9 +95,7 @@ async def create_report(
 
 
 async def _finished(session: AsyncSession, key: RequestKey) -> IdempotencyRecord | None:
-    return await idempotency.find(
-        session, villager_id=key.villager_id, operation=key.operation, key=key.key, digest=key.digest
-    )
+    return await idempotency.find(session, **key.fields())
 
 
 @router.get("", response_model=ReportPage)

@@ -8,15 +8,11 @@ SQLite demo) they are made step by step, the same rows in the same transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import Actor
 from app.categories.models import Topic
 from app.core.errors import InvalidInput
 from app.idempotency import service as idempotency
@@ -25,28 +21,9 @@ from app.people.models import Villager
 from app.reference.cache import CategoryRef, ReferenceData
 from app.reports import limits
 from app.reports import service as reports_service
-from app.reports.workflow import STATUS_LABELS, Status
 from miniprogram_api import filing, notify
-from miniprogram_api.filing import Filed, RequestKey
+from miniprogram_api.filing import Filed, Form, Terms
 from miniprogram_api.schemas import ReportIn
-
-
-@dataclass(frozen=True, slots=True)
-class Form:
-    """A report form that passed its checks (all but the daily limit, which counts as it writes)."""
-
-    values: dict[str, Any]  # the report's columns (reports_service.report_values)
-    photos: list[media_service.UsablePhoto]
-
-    def answer(self) -> dict[str, Any]:
-        """The response to the submission, but for the report's id."""
-        report_status = self.values["status"]
-        return {
-            "ledger_no": None,
-            "status": report_status,
-            "status_label": STATUS_LABELS[Status(report_status)],
-            "held_for_review": self.values["held_for_review"],
-        }
 
 
 async def _category(session: AsyncSession, body: ReportIn, reference: ReferenceData) -> CategoryRef:
@@ -116,56 +93,23 @@ async def prepare(
     return Form(values, photos)
 
 
-async def file(
-    session: AsyncSession,
-    form: Form,
-    *,
-    key: RequestKey,
-    actor: Actor,
-    now: datetime,
-    tz: ZoneInfo,
-    daily_limit: int,
-) -> Filed:
+async def file(session: AsyncSession, form: Form, terms: Terms) -> Filed:
     """Write the report and all that comes with it, or raise TooManyReports (nothing written)."""
     if session.get_bind().dialect.name == "postgresql":
-        return await filing.file_at_once(
-            session,
-            values=form.values,
-            photos=form.photos,
-            answer=form.answer(),
-            key=key,
-            actor=actor,
-            now=now,
-            tz=tz,
-            daily_limit=daily_limit,
-        )
-    return await file_step_by_step(
-        session, form, key=key, actor=actor, now=now, tz=tz, daily_limit=daily_limit
-    )
+        return await filing.file_at_once(session, form, terms)
+    return await file_step_by_step(session, form, terms)
 
 
-async def file_step_by_step(
-    session: AsyncSession,
-    form: Form,
-    *,
-    key: RequestKey,
-    actor: Actor,
-    now: datetime,
-    tz: ZoneInfo,
-    daily_limit: int,
-) -> Filed:
+async def file_step_by_step(session: AsyncSession, form: Form, terms: Terms) -> Filed:
     """`file` on any database: a statement for each row."""
-    villager_id = form.values["reporter_villager_id"]
-    await limits.take_one(session, villager_id=villager_id, limit=daily_limit, now=now, tz=tz)
-    report = await reports_service.add_report(session, values=form.values, actor=actor, now=now)
+    villager_id, now = form.values["reporter_villager_id"], terms.now
+    await limits.take_one(session, villager_id=villager_id, limit=terms.daily_limit, now=now, tz=terms.tz)
+    report = await reports_service.add_report(session, values=form.values, actor=terms.actor, now=now)
     await media_service.attach(session, report_id=report.id, media=form.photos)
     await notify.report_received(session, report=report, now=now)
     stored = await idempotency.store(
         session,
-        villager_id=key.villager_id,
-        operation=key.operation,
-        key=key.key,
-        digest=key.digest,
+        **terms.key.fields(),
         now=now,
         status_code=status.HTTP_201_CREATED,
         response={"id": report.id, **form.answer()},

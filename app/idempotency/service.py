@@ -53,33 +53,31 @@ async def find(
     return record
 
 
-# Built once per dialect, with bound parameters: building a statement costs as much as running it.
+# Built once per dialect, with bound parameters (named k_…, so that a statement doing more can hold
+# one of these): building a statement costs as much as running it.
 _T = cast(Table, IdempotencyRecord.__table__)
+_HELD = ("villager_id", "operation", "key", "request_hash", "created_at")  # a claim's columns
+_STORED = (*_HELD, "status_code")  # and the response
 
 
-def _key_insert(insert: Any, target: Any, **answer: Any) -> Any:
+def _bind(name: str) -> Any:
+    return bindparam(f"k_{name}", type_=_T.c[name].type)
+
+
+def _key_insert(insert: Any, target: Any, names: tuple[str, ...]) -> Any:
     return (
         insert(target)
-        .values(
-            villager_id=bindparam("vid"),
-            operation=bindparam("op"),
-            key=bindparam("key"),
-            request_hash=bindparam("digest"),
-            created_at=bindparam("at"),
-            **answer,
-        )
+        .values({name: _bind(name) for name in names})
         .on_conflict_do_nothing(index_elements=["villager_id", "operation", "key"])
     )
 
 
 def _statements(insert: Any) -> tuple[Any, Any]:
     # claim: the ORM-enabled INSERT … RETURNING hands back the row as an object, in one round trip.
-    claim = _key_insert(insert, IdempotencyRecord).returning(IdempotencyRecord)
-    answer = {"status_code": bindparam("status"), "response": bindparam("response", type_=_T.c.response.type)}
-    return claim, _key_insert(insert, _T, **answer).returning(_T.c.id)
+    claim = _key_insert(insert, IdempotencyRecord, _HELD).returning(IdempotencyRecord)
+    return claim, _key_insert(insert, _T, (*_STORED, "response")).returning(_T.c.id)
 
 
-_STORED = ("villager_id", "operation", "key", "request_hash", "status_code", "created_at")  # and response
 _CLAIM: dict[bool, Any] = {}  # by "is it PostgreSQL"
 _STORE: dict[bool, Any] = {}
 for _is_pg, _insert in ((True, pg_insert), (False, sqlite_insert)):
@@ -90,16 +88,25 @@ def store_naming(answer_id: ColumnElement[Any]) -> Any:
     """INSERT … SELECT of `store`'s row for a statement that makes what the request made (PostgreSQL;
     nothing made, nothing stored): the k_response answer gains "id", from `answer_id`. RETURNING
     gives nothing when the key is taken. Parameters as `store_params` gives them."""
-    values = [bindparam(f"k_{name}", type_=_T.c[name].type) for name in _STORED]
     response = bindparam("k_response", type_=JSONB).op("||", return_type=JSONB)(
         func.jsonb_build_object("id", answer_id)
     )
     return (
         pg_insert(_T)
-        .from_select([*_STORED, "response"], select(*values, response))
+        .from_select([*_STORED, "response"], select(*map(_bind, _STORED), response))
         .on_conflict_do_nothing(index_elements=["villager_id", "operation", "key"])
         .returning(_T.c.id)
     )
+
+
+def _held(villager_id: int, operation: str, key: str, digest: str, now: datetime) -> dict[str, Any]:
+    return {
+        "k_villager_id": villager_id,
+        "k_operation": operation,
+        "k_key": key,
+        "k_request_hash": digest,
+        "k_created_at": now,
+    }
 
 
 def store_params(
@@ -110,11 +117,11 @@ def store_params(
     digest: str,
     now: datetime,
     status_code: int,
-    answer: dict[str, Any],
+    response: dict[str, Any],
 ) -> dict[str, Any]:
-    """`store_naming`'s parameters: `answer` is the response without its "id"."""
-    stored = (villager_id, operation, key, digest, status_code, now)
-    return {"k_response": answer, **{f"k_{name}": value for name, value in zip(_STORED, stored, strict=True)}}
+    """The parameters of `store`, and of `store_naming` (whose `response` lacks the "id")."""
+    held = _held(villager_id, operation, key, digest, now)
+    return {**held, "k_status_code": status_code, "k_response": response}
 
 
 async def claim(
@@ -123,7 +130,7 @@ async def claim(
     """The new record when this request owns the key; None when another request already finished it
     (then `find` gives its answer)."""
     stmt = _CLAIM[session.get_bind().dialect.name == "postgresql"]
-    params = {"vid": villager_id, "op": operation, "key": key, "digest": digest, "at": now}
+    params = _held(villager_id, operation, key, digest, now)
     record: IdempotencyRecord | None = (await session.scalars(stmt, params)).one_or_none()
     return record
 
@@ -150,15 +157,15 @@ async def store(
     """Record the finished request's answer under its key; False when the key is taken already (by a
     twin that finished first: roll back, then `find` its answer)."""
     stmt = _STORE[session.get_bind().dialect.name == "postgresql"]
-    params = {
-        "vid": villager_id,
-        "op": operation,
-        "key": key,
-        "digest": digest,
-        "status": status_code,
-        "response": response,
-        "at": now,
-    }
+    params = store_params(
+        villager_id=villager_id,
+        operation=operation,
+        key=key,
+        digest=digest,
+        now=now,
+        status_code=status_code,
+        response=response,
+    )
     return (await session.execute(stmt, params)).first() is not None
 
 

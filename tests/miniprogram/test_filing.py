@@ -41,7 +41,7 @@ def _key(villager_id: int) -> filing.RequestKey:
 
 async def _form(
     session: AsyncSession, villager: Any, photo_ids: list[int], now: datetime, **body: Any
-) -> submission.Form:
+) -> filing.Form:
     form = ReportIn.model_validate(helpers.report_body(photo_ids=photo_ids, **body))
     return await submission.prepare(
         session, villager=villager, body=form, held_for_review=True, now=now, reference=ReferenceData()
@@ -96,7 +96,7 @@ async def test_one_statement_and_step_by_step_write_the_same_rows(mp, session, s
     for way, file in (("at once", submission.file), ("step by step", submission.file_step_by_step)):
         form = await _form(session, villager, photo_ids, now, anonymous=True)
         key = _key(villager.id)
-        done = await file(session, form, key=key, actor=actor, now=now, tz=TZ, daily_limit=5)
+        done = await file(session, form, filing.Terms(key, actor, now, TZ, 5))
         assert done.stored
         filed[way] = await _written(session, done.report_id, key.key)
     one, steps = filed["at once"], filed["step by step"]
@@ -126,40 +126,22 @@ async def test_at_the_daily_limit_nothing_at_all_is_written(mp, session, setting
     photo_ids = [(await helpers.upload(mp, headers)).json()["id"]]
     file = submission.file if way == "at once" else submission.file_step_by_step
     actor, now = Actor(kind="villager", id=villager.id), utcnow()
-    first = await file(
-        session,
-        await _form(session, villager, photo_ids, now),
-        key=_key(villager.id),
-        actor=actor,
-        now=now,
-        tz=TZ,
-        daily_limit=1,
-    )
+    form = await _form(session, villager, photo_ids, now)
+    first = await file(session, form, filing.Terms(_key(villager.id), actor, now, TZ, 1))
     assert first.stored
     before = await _counts(session)
     with pytest.raises(TooManyReports, match="每日上限"):
-        await file(
-            session,
-            await _form(session, villager, photo_ids, now),
-            key=_key(villager.id),
-            actor=actor,
-            now=now,
-            tz=TZ,
-            daily_limit=1,
-        )
+        await file(session, form, filing.Terms(_key(villager.id), actor, now, TZ, 1))
     assert await _counts(session) == before
 
 
 async def test_a_key_a_twin_took_first_is_told_to_the_caller(mp, session, settings):
     c = await factories.county(session)
     villager, _ = await helpers.villager(session, settings, village=c.village)
-    actor, now, key = Actor(kind="villager", id=villager.id), utcnow(), _key(villager.id)
-    first = await submission.file(
-        session, await _form(session, villager, [], now), key=key, actor=actor, now=now, tz=TZ, daily_limit=5
-    )
-    second = await submission.file(
-        session, await _form(session, villager, [], now), key=key, actor=actor, now=now, tz=TZ, daily_limit=5
-    )
+    actor, now = Actor(kind="villager", id=villager.id), utcnow()
+    form, terms = await _form(session, villager, [], now), filing.Terms(_key(villager.id), actor, now, TZ, 5)
+    first = await submission.file(session, form, terms)
+    second = await submission.file(session, form, terms)
     assert first.stored and not second.stored  # the edge then rolls back and replays the first answer
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -49,16 +50,16 @@ async def _submit(db: Database, villager_id: int, village_id: int, start: asynci
         return True
 
 
-async def test_concurrent_submissions_at_the_limit_let_exactly_one_through(fresh_db):
-    db = Database(fresh_db.url, pool_size=RACERS + 1)
+async def _race(url: str, submit: Any) -> None:
+    """RACERS submissions at once by a villager with one report left today: exactly one gets through."""
+    db = Database(url, pool_size=RACERS + 1)
     try:
         villager_id, village_id = await _seed(db)
         start = asyncio.Event()
-        racers = [asyncio.create_task(_submit(db, villager_id, village_id, start)) for _ in range(RACERS)]
+        racers = [asyncio.create_task(submit(db, villager_id, village_id, start)) for _ in range(RACERS)]
         await asyncio.sleep(0.1)
         start.set()
-        accepted = await asyncio.gather(*racers)
-        assert sum(accepted) == 1
+        assert sum(await asyncio.gather(*racers)) == 1
         async with db.sessionmaker() as session:
             count = await session.scalar(
                 select(func.count(Report.id)).where(Report.reporter_villager_id == villager_id)
@@ -66,6 +67,10 @@ async def test_concurrent_submissions_at_the_limit_let_exactly_one_through(fresh
         assert count == LIMIT
     finally:
         await db.dispose()
+
+
+async def test_concurrent_submissions_at_the_limit_let_exactly_one_through(fresh_db):
+    await _race(fresh_db.url, _submit)
 
 
 async def _file_at_once(db: Database, villager_id: int, village_id: int, start: asyncio.Event) -> bool:
@@ -84,17 +89,8 @@ async def _file_at_once(db: Database, villager_id: int, village_id: int, start: 
         key = filing.RequestKey(villager_id, "report.submit", uuid.uuid4().hex, "digest")
         await start.wait()
         try:
-            await filing.file_at_once(
-                session,
-                values=values,
-                photos=[],
-                answer={"status": "submitted"},
-                key=key,
-                actor=Actor(kind="villager", id=villager_id),
-                now=NOW,
-                tz=TZ,
-                daily_limit=LIMIT,
-            )
+            terms = filing.Terms(key, Actor(kind="villager", id=villager_id), NOW, TZ, LIMIT)
+            await filing.file_at_once(session, filing.Form(values, []), terms)
         except limits.TooManyReports:
             return False
         await asyncio.sleep(0.05)
@@ -103,20 +99,4 @@ async def _file_at_once(db: Database, villager_id: int, village_id: int, start: 
 
 
 async def test_concurrent_one_statement_submissions_at_the_limit_let_exactly_one_through(fresh_db):
-    db = Database(fresh_db.url, pool_size=RACERS + 1)
-    try:
-        villager_id, village_id = await _seed(db)
-        start = asyncio.Event()
-        racers = [
-            asyncio.create_task(_file_at_once(db, villager_id, village_id, start)) for _ in range(RACERS)
-        ]
-        await asyncio.sleep(0.1)
-        start.set()
-        assert sum(await asyncio.gather(*racers)) == 1
-        async with db.sessionmaker() as session:
-            count = await session.scalar(
-                select(func.count(Report.id)).where(Report.reporter_villager_id == villager_id)
-            )
-        assert count == LIMIT
-    finally:
-        await db.dispose()
+    await _race(fresh_db.url, _file_at_once)
