@@ -9,6 +9,7 @@ from scheduler import calendar_jobs as _calendar_jobs  # noqa: F401  (registers 
 from scheduler import media_jobs as _media_jobs  # noqa: F401  (registers its jobs)
 from scheduler import outbox_jobs as _outbox_jobs  # noqa: F401  (registers its jobs)
 from scheduler import points_jobs as _points_jobs  # noqa: F401  (registers its jobs)
+from scheduler import retention_jobs as _retention_jobs  # noqa: F401  (registers its jobs)
 from scheduler import sla_jobs as _sla_jobs  # noqa: F401  (registers its jobs)
 from scheduler import warning_jobs as _warning_jobs  # noqa: F401  (registers its jobs)
 from scheduler.registry import JOBS

@@ -169,6 +169,7 @@ async def store(
     return (await session.execute(stmt, params)).first() is not None
 
 
-async def purge_before(session: AsyncSession, *, before: datetime) -> None:
-    """Keys older than a retry could be; a scheduler job calls this daily."""
-    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < before))
+async def purge_before(session: AsyncSession, *, before: datetime) -> int:
+    """Keys older than a retry could be; the daily `retention` job calls this."""
+    result = await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -201,10 +201,13 @@ async def apply_check_result(
 
 
 async def hold_unanswered_checks(session: AsyncSession, *, now: datetime) -> int:
-    """Checks with no answer after 30 minutes go to human review (WECHAT.md); a scheduler job calls this."""
+    """Photos still unchecked 30 minutes on go to human review (WECHAT.md): a check WeChat did not
+    answer, and a photo whose check could not be asked (WeChat down) or cannot be (a chat photo: the
+    Official Account has no mini program openid). The `media-check-hold` job calls this."""
+    since = func.coalesce(Media.check_requested_at, Media.created_at)
     result = await session.execute(
         update(Media)
-        .where(Media.check_status == "pending", Media.check_requested_at < now - CHECK_RESULT_WAIT)
+        .where(Media.check_status == "pending", since < now - CHECK_RESULT_WAIT)
         .values(check_status="review", updated_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)

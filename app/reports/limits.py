@@ -10,11 +10,11 @@ submission that fails afterwards takes its count back with it.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,6 +72,12 @@ def params(*, villager_id: int, limit: int, now: datetime, tz: ZoneInfo) -> dict
 
 def too_many(limit: int) -> TooManyReports:
     return TooManyReports(f"您今天已提交 {limit} 条反映，已达每日上限，请明天再提交", field="description")
+
+
+async def purge_before(session: AsyncSession, *, day: date) -> int:
+    """The counts of days before `day`: only today's row limits anyone (the daily `retention` job)."""
+    result = await session.execute(delete(COUNTS).where(COUNTS.c.day < day))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def take_one(
