@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import Base
@@ -16,6 +16,14 @@ class Media(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint(
             "check_status IN ('pending','pass','review','risky','unchecked')", name="check_status"
+        ),
+        # What the media-check-hold job scans (migration 20261204_0012): small, as photos are pending
+        # for minutes.
+        Index(
+            "ix_media_pending_check",
+            "created_at",
+            postgresql_where=text("check_status = 'pending'"),
+            sqlite_where=text("check_status = 'pending'"),
         ),
     )
 
