@@ -20,7 +20,7 @@ import importlib.util
 import ssl
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 
 import certifi
@@ -87,7 +87,6 @@ class Lanes:
         timeout: httpx.Timeout,
         size: int,
         headers: dict[str, str] | None = None,
-        factory: Callable[[], httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         self._size = max(1, size)
         self._pool_timeout = timeout.pool
@@ -108,7 +107,7 @@ class Lanes:
         self._lane_of = functools.partial(
             Lane, base_url=base_url, timeout=timeout, headers=httpx.Headers({**defaults, **(headers or {})})
         )
-        self._make = factory or make
+        self._make = make
 
     @asynccontextmanager
     async def lane(self) -> AsyncIterator[Lane]:
