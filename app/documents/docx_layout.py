@@ -170,10 +170,6 @@ def signature(document: DocumentObject, unit: str, day: date) -> None:
         set_font(paragraph.add_run(text), BODY_FONT, BODY_PT)
 
 
-def page_break(document: DocumentObject) -> None:
-    document.add_page_break()
-
-
 def to_bytes(document: DocumentObject) -> bytes:
     out = io.BytesIO()
     document.save(out)

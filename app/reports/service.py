@@ -1,6 +1,6 @@
 """Report use cases: submitting, and performing a lifecycle action in one transaction.
 
-The edge owns the commit; these functions flush when they need ids. Notifications (a later issue) are
+The edge owns the commit; these functions flush when they need ids. Notifications (app/notifications) are
 outbox rows written here too, never sent inline.
 """
 

@@ -175,14 +175,6 @@ def read_access_token(token: str, *, secret: str) -> AccessClaims | None:
     return AccessClaims(int(claims["sub"]), claims["sid"], openid if isinstance(openid, str) else None)
 
 
-async def authenticate(
-    session: AsyncSession, *, token: str, secret: str
-) -> tuple[Villager, VillagerSession] | None:
-    """The villager and sign-in behind a valid access token whose session has not been ended."""
-    claims = read_access_token(token, secret=secret)
-    return None if claims is None else await confirm(session, claims)
-
-
 # Every mini program request runs this: built once, with bound parameters.
 _OPEN_SIGN_IN = (
     select(Villager, VillagerSession)
