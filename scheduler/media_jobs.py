@@ -4,8 +4,9 @@
   media (kept there 3 days) into the media storage and put on its report, retried until it is. Safe
   anywhere, any number of times at once: rows are claimed with SKIP LOCKED and a lease
   (app.inbound.media_fetch).
-- `media-check-hold`: photos whose content check has no answer after 30 minutes go to human review.
-  One UPDATE: running it twice at once holds each photo once.
+- `media-check-hold`: photos whose content check has no answer after 30 minutes go to human review,
+  and the reports they are on that await review are held. Guarded UPDATEs: running it twice at once
+  holds each photo and report once.
 
 `suishoupai job run <name>` runs either once.
 """
@@ -37,7 +38,7 @@ async def hold_unchecked_photos(ctx: JobContext) -> dict[str, int]:
     async with ctx.database.sessionmaker() as session:
         held = await media_service.hold_unanswered_checks(session, now=ctx.now)
         await session.commit()
-    return {"held": held}
+    return {"photos": held.photos, "reports": held.reports}
 
 
 # Photos unchecked for 30 minutes go to human review (WECHAT.md): within 5 minutes of that.

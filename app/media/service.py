@@ -35,6 +35,7 @@ from app.media.models import Media, ReportMedia
 from app.media.storage import MediaStorage, key_for
 from app.media.uploads import MediaUpload
 from app.reports.models import Report
+from app.reports.workflow import Status
 
 CHECK_RESULT_WAIT = timedelta(minutes=30)
 SUGGESTIONS = frozenset({"pass", "review", "risky"})
@@ -200,17 +201,40 @@ async def apply_check_result(
     return media
 
 
-async def hold_unanswered_checks(session: AsyncSession, *, now: datetime) -> int:
+@dataclass(frozen=True, slots=True)
+class Held:
+    photos: int
+    reports: int
+
+
+async def hold_unanswered_checks(session: AsyncSession, *, now: datetime) -> Held:
     """Photos still unchecked 30 minutes on go to human review (WECHAT.md): a check WeChat did not
     answer, and a photo whose check could not be asked (WeChat down) or cannot be (a chat photo: the
-    Official Account has no mini program openid). The `media-check-hold` job calls this."""
-    since = func.coalesce(Media.check_requested_at, Media.created_at)
-    result = await session.execute(
-        update(Media)
-        .where(Media.check_status == "pending", since < now - CHECK_RESULT_WAIT)
-        .values(check_status="review", updated_at=now)
+    Official Account has no mini program openid). The reports they are on that still await review
+    are held, as WeChat's own "review" verdict holds them: the cadre who accepts one has seen it (an
+    accepted report is not held again). The `media-check-hold` job calls this."""
+    since = func.coalesce(_M.c.check_requested_at, _M.c.created_at)
+    photos = (
+        await session.scalars(
+            update(_M)
+            .where(_M.c.check_status == "pending", since < now - CHECK_RESULT_WAIT)
+            .values(check_status="review", updated_at=now)
+            .returning(_M.c.id)
+        )
+    ).all()
+    if not photos:
+        return Held(0, 0)
+    reports = cast(Table, Report.__table__)
+    held = await session.execute(
+        update(reports)
+        .where(
+            reports.c.id.in_(select(_RM.c.report_id).where(_RM.c.media_id.in_(photos))),
+            reports.c.status == Status.submitted.value,
+            reports.c.held_for_review.is_(False),
+        )
+        .values(held_for_review=True, updated_at=now, version=reports.c.version + 1)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return Held(len(photos), int(getattr(held, "rowcount", 0) or 0))
 
 
 async def viewable(

@@ -82,7 +82,11 @@ async def test_an_unanswered_media_check_is_held_for_review_after_30_minutes(mp,
 
     _, headers = await helpers.villager(session, settings, fake=fake)
     media = await session.get(Media, (await helpers.upload(mp, headers)).json()["id"])
-    assert await media_service.hold_unanswered_checks(session, now=utcnow() + timedelta(minutes=29)) == 0
-    assert await media_service.hold_unanswered_checks(session, now=utcnow() + timedelta(minutes=31)) == 1
+    assert (
+        await media_service.hold_unanswered_checks(session, now=utcnow() + timedelta(minutes=29))
+    ).photos == 0
+    assert (
+        await media_service.hold_unanswered_checks(session, now=utcnow() + timedelta(minutes=31))
+    ).photos == 1
     await session.refresh(media)
     assert media.check_status == "review"
