@@ -62,6 +62,8 @@ class ReportDetail(ReportListItem):
     address: str | None
     is_anonymous: bool
     is_public: bool
+    # Kept from the public until a human reviews it: acceptance, or (once accepted) making it public.
+    held_for_review: bool
     channel: str
     town_id: int
     grid_id: int | None

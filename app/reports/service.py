@@ -218,6 +218,12 @@ async def set_flag(
         raise Conflict("该工单已被他人更新，请刷新后重试", field="version")
     previous = getattr(report, name)
     setattr(report, name, value)
+    details: dict[str, Any] = {"from": previous, "to": value, "message": message}
+    if name == "is_public" and value and report.held_for_review:
+        # A hold that came after acceptance (a photo's verdict): whoever makes the report public has
+        # reviewed it, as acceptance reviews the holds before it. Nothing else releases it.
+        report.held_for_review = False
+        details["released_hold"] = True
     report.updated_at = now
     try:
         await session.flush()
@@ -231,7 +237,7 @@ async def set_flag(
         target_type="report",
         target_id=report.id,
         at=now,
-        details={"from": previous, "to": value, "message": message},
+        details=details,
     )
     await session.flush()
     return report

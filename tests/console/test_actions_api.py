@@ -264,3 +264,31 @@ async def test_console_actions_write_the_outbox_rows_they_imply(session, client)
     again = await _act(client, officer, report.id, "resolve", result="已修复")
     assert again.status_code == 409
     assert len(await rows()) == len(expected)
+
+
+async def test_making_a_held_report_public_releases_its_hold(village, client, session, settings):
+    from app.villagers.visibility import visible_to
+
+    c, p, report = village
+    await _act(client, p["cadre"], report.id, "accept")
+    # A photo's "review" verdict after acceptance holds it again (app/inbound/delivery.py).
+    await session.refresh(report)
+    report.held_for_review = True
+    await session.flush()
+    headers = await factories.staff_token(client, p["cadre"])
+    before = await client.get(f"/api/v1/reports/{report.id}", headers=headers)
+    assert before.json()["held_for_review"] is True
+    res = await client.post(
+        f"/api/v1/reports/{report.id}/visibility", headers=headers, json={"is_public": True}
+    )
+    assert res.status_code == 200, res.text
+    assert (res.json()["is_public"], res.json()["held_for_review"]) == (True, False)
+    stranger = await factories.villager(session, village=c.village)
+    seen = await session.scalar(select(Report.id).where(Report.id == report.id, visible_to(stranger.id)))
+    assert seen == report.id
+    entry = await session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "report.is_public", AuditEntry.target_id == str(report.id)
+        )
+    )
+    assert entry is not None and entry.details["released_hold"] is True
