@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, false, or_, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, or_, true
 
 from app.reports.models import Report
 from app.reports.workflow import OPEN_STATUSES, Status
+from app.supervision.models import SupervisionOrder
 
 # The counted figures, in the order the console shows them: name → Chinese label.
 FIGURES: dict[str, str] = {
@@ -104,15 +105,19 @@ _PREDICATES: dict[str, Callable[[FigureContext], ColumnElement[bool]]] = {
     "rated": lambda c: Report.rating.is_not(None),
     "satisfied": lambda c: Report.rating.in_(SATISFIED_RATINGS),
     "unrated": lambda c: and_(Report.resolved_at.is_not(None), Report.rating.is_(None)),
-    "key_supervision": lambda c: Report.key_supervision.is_(True),
-    "key_supervision_resolved": lambda c: and_(
-        Report.key_supervision.is_(True), Report.resolved_at.is_not(None)
-    ),
+    "key_supervision": lambda c: _put_under_key_supervision(),
+    "key_supervision_resolved": lambda c: and_(_put_under_key_supervision(), Report.resolved_at.is_not(None)),
     "reopened": lambda c: Report.reopen_count > 0,
     "ever_resolved": lambda c: or_(Report.resolved_at.is_not(None), Report.reopen_count > 0),
     "repeat_complaints": lambda c: c.repeat_ids if c.repeat_ids is not None else false(),
 }
 assert list(_PREDICATES) == list(FIGURES), "every figure needs its condition"
+
+
+def _put_under_key_supervision() -> ColumnElement[bool]:
+    """Flagged now, or ever given an order: closing an order clears the report's flag
+    (supervision.close_order), and the orders closed are the ones the resolution rate is about."""
+    return or_(Report.key_supervision.is_(True), exists().where(SupervisionOrder.report_id == Report.id))
 
 
 def condition(figure: str, context: FigureContext) -> ColumnElement[bool]:

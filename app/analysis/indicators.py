@@ -28,7 +28,8 @@ Counted figures (the conditions are in figures.py, shared with the drill-down):
   held now (an unsatisfied rating reopens the report and stays until the report is rated again).
   satisfaction_rate = satisfied / rated.
 - unrated: resolved and not rated; unrated_share = unrated / resolved.
-- key_supervision: flagged for key supervision (重点督办); key_supervision_resolved: those resolved;
+- key_supervision: put under key supervision (重点督办: flagged, or given an order, open or closed);
+  key_supervision_resolved: those resolved;
   key_supervision_rate = key_supervision_resolved / key_supervision.
 - reopened: reopened at least once (reopen_count > 0); ever_resolved: resolved now or reopened (so once
   resolved); reopen_rate = reopened / ever_resolved.

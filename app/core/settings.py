@@ -67,7 +67,6 @@ class Settings(BaseSettings):
     # 0 reads them for every report.
     reference_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
 
-    access_token_ttl_minutes: int = Field(default=60 * 24, ge=5, le=60 * 24 * 30)
     scheduler_enabled: bool = True
 
     # Early warnings (app/warnings/, docs/operations.md "Early warnings"): how often the detectors run

@@ -20,6 +20,7 @@ from app.areas.models import Department
 from app.categories.models import Category
 from app.people.models import StaffAccount, Villager
 from app.reports.models import Report
+from app.supervision.models import SupervisionOrder
 from tests import factories
 
 START = datetime(2026, 7, 31, 16, 0, tzinfo=UTC)  # 1 August 2026, 00:00 local
@@ -40,6 +41,7 @@ class GeneratedCounty:
     handlers: list[int]
     assignees: list[int]  # everyone a report may be assigned to (handlers and one grid worker)
     reports: list[Report] = field(default_factory=list)
+    supervised: set[int] = field(default_factory=set)  # reports given a key supervision order
 
 
 def _offset(lat: float, lng: float, metres: float, bearing: float) -> tuple[float, float]:
@@ -128,6 +130,7 @@ async def build(session: AsyncSession, *, reports: int = 3000, seed: int = 8) ->
         rows.append(row)
     session.add_all(rows)
     await session.flush()
+    supervised = await _orders(session, rows, rng)
     return GeneratedCounty(
         county=c,
         towns=[t.id for t in towns],
@@ -137,7 +140,35 @@ async def build(session: AsyncSession, *, reports: int = 3000, seed: int = 8) ->
         handlers=[h.id for hs in handlers_by_village.values() for h in hs] + [idle.id],
         assignees=[h.id for hs in handlers_by_village.values() for h in hs] + [grid_worker.id],
         reports=rows,
+        supervised=supervised,
     )
+
+
+async def _orders(session: AsyncSession, rows: list[Report], rng: random.Random) -> set[int]:
+    """Key supervision orders on most flagged reports: a resolved one's order is mostly closed, and
+    closing clears the report's flag (as supervision.close_order does)."""
+    orders = []
+    for r in rows:
+        if not r.key_supervision or rng.random() < 0.3:
+            continue  # flagged by the console's action alone, without an order
+        closed = r.resolved_at is not None and rng.random() < 0.7
+        at = r.submitted_at + timedelta(hours=48)
+        orders.append(
+            SupervisionOrder(
+                report_id=r.id,
+                source="manual",
+                status="closed" if closed else "open",
+                reason="生成的督办",
+                opened_at=at,
+                due_at=at + timedelta(days=3),
+                closed_at=r.resolved_at if closed else None,
+            )
+        )
+        if closed:
+            r.key_supervision = False
+    session.add_all(orders)
+    await session.flush()
+    return {o.report_id for o in orders}
 
 
 def _clamp(at: datetime) -> datetime | None:

@@ -74,7 +74,10 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def figures_of(reports: Iterable[Report], repeat_ids: set[int], as_of: datetime) -> dict[str, object]:
+def figures_of(
+    reports: Iterable[Report], repeat_ids: set[int], as_of: datetime, supervised: set[int]
+) -> dict[str, object]:
+    """`supervised`: the reports given a key supervision order (closing one clears the report's flag)."""
     f: dict[str, int] = defaultdict(int)
     response_minutes: list[float] = []
     resolve_hours: list[float] = []
@@ -107,7 +110,7 @@ def figures_of(reports: Iterable[Report], repeat_ids: set[int], as_of: datetime)
                 f["resolved_on_time"] += 1
             if r.rating is None:
                 f["unrated"] += 1
-            if r.key_supervision:
+            if r.key_supervision or r.id in supervised:
                 f["key_supervision_resolved"] += 1
         if problem and r.status in OPEN and r.resolve_due_at is not None and r.resolve_due_at < as_of:
             f["overdue_open"] += 1
@@ -115,7 +118,7 @@ def figures_of(reports: Iterable[Report], repeat_ids: set[int], as_of: datetime)
             f["rated"] += 1
         if r.rating in ("satisfied", "basically"):
             f["satisfied"] += 1
-        if r.key_supervision:
+        if r.key_supervision or r.id in supervised:
             f["key_supervision"] += 1
         if r.reopen_count > 0:
             f["reopened"] += 1

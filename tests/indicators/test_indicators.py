@@ -50,7 +50,7 @@ def _expected(county, period_key: str, kind: str, within_village: int | None = N
         unit = oracle.unit_of(r, kind, county.village_town, county.county.county.id)
         if unit is not None:
             grouped.setdefault(unit, []).append(r)
-    return {unit: oracle.figures_of(rs, repeat_ids, AS_OF) for unit, rs in grouped.items()}
+    return {unit: oracle.figures_of(rs, repeat_ids, AS_OF, county.supervised) for unit, rs in grouped.items()}
 
 
 def _close(a, b, tolerance: float) -> bool:

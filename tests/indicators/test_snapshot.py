@@ -33,7 +33,7 @@ async def test_an_analysis_holds_this_and_last_periods_figures(session, county):
     for figures, key in ((analysis.current, "2026-10"), (analysis.previous, "2026-09")):
         assert figures.period.key == key
         rows = _in(figures.period, county.reports)
-        expected = oracle.figures_of(rows, repeat_ids, AS_OF)
+        expected = oracle.figures_of(rows, repeat_ids, AS_OF, county.supervised)
         assert figures.county.received == expected["received"] == len(rows)
         assert figures.county.resolved_on_time == expected["resolved_on_time"]
         assert figures.county.repeat_complaints == expected["repeat_complaints"]
