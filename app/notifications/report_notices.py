@@ -2,7 +2,8 @@
 
 The villager hears about acceptance, refusal, real progress and the result (with the request to rate it);
 the internal steps (start, extensions asked, bounce-backs) stay on the console. Cadres hear the moment
-work lands on them: an assignment, a reopened report, an escalation to their department.
+work lands on them: an assignment (to them or their team), a reopened report, an escalation or a
+forwarded alert to their department, a bounce-back approved (the intake cadres arrange it anew).
 Dedupe keys name the cause, so a retried transaction never writes a second row for it.
 """
 
@@ -16,7 +17,8 @@ from app.notifications.kinds import Kind
 from app.reports.models import Report
 from app.reports.workflow import STATUS_LABELS, Action, Status
 
-Audience = Literal["reporter", "assignee", "department"]
+# team: the village's handlers of the report's team; intake: the village's intake cadres.
+Audience = Literal["reporter", "assignee", "team", "department", "intake"]
 TITLE_CHARS = 100  # stored for the admin's eyes; each template cuts it to its own field limit
 
 
@@ -24,7 +26,7 @@ TITLE_CHARS = 100  # stored for the admin's eyes; each template cuts it to its o
 class Notice:
     kind: Kind
     audience: Audience
-    # For the department audience the service appends the staff id (one row per person).
+    # For an audience of several people the service appends the staff id (one row per person).
     dedupe_key: str
     payload: dict[str, Any]
 
@@ -73,11 +75,25 @@ def notices_for(report: Report, action: Action, *, now: datetime) -> list[Notice
     reassigned = action in (Action.assign, Action.reopen) or (
         action is Action.rate and report.status == Status.assigned.value
     )
-    if reassigned and report.assignee_staff_id is not None:
+    if reassigned:
+        # Whoever holds the work hears it: one person, a team, or (a reopened escalation) a department.
         note = "请及时办理" if action is Action.assign else "群众不满意或需重办，请重新办理"
-        key = f"assigned:{rid}:s{report.assignee_staff_id}:v{version}"
-        notices.append(Notice(Kind.assigned, "assignee", key, _payload(report, now, note=note)))
+        payload = _payload(report, now, note=note)
+        if report.assignee_staff_id is not None:
+            key = f"assigned:{rid}:s{report.assignee_staff_id}:v{version}"
+            notices.append(Notice(Kind.assigned, "assignee", key, payload))
+        elif report.assignee_team is not None:
+            notices.append(Notice(Kind.assigned, "team", f"assigned:{rid}:t:v{version}", payload))
+        elif report.department_id is not None:
+            notices.append(Notice(Kind.assigned, "department", f"assigned:{rid}:d:v{version}", payload))
     if action is Action.escalate and report.department_id is not None:
         key = f"escalated:{rid}:v{version}"
         notices.append(Notice(Kind.escalated, "department", key, _payload(report, now, unit="村(社区)上报")))
+    if action is Action.forward and report.department_id is not None:
+        key = f"forwarded:{rid}:v{version}"
+        notices.append(Notice(Kind.escalated, "department", key, _payload(report, now, unit="村(社区)转办")))
+    if action is Action.approve_bounce:
+        # Back with nobody holding it: the village's intake cadres arrange it anew.
+        payload = _payload(report, now, note="退单已同意，请重新安排承办")
+        notices.append(Notice(Kind.assigned, "intake", f"rearrange:{rid}:v{version}", payload))
     return notices

@@ -185,12 +185,21 @@ async def _recipients(
         return [(report.reporter_villager_id, None, notice.dedupe_key)] if report.reporter_villager_id else []
     if notice.audience == "assignee":
         return [(None, report.assignee_staff_id, notice.dedupe_key)] if report.assignee_staff_id else []
-    staff_ids = await session.scalars(
-        select(StaffAccount.id).where(
+    if notice.audience == "team":
+        people = [
+            StaffAccount.area_id == report.village_id,
+            StaffAccount.role == Role.handler.value,
+            StaffAccount.team == report.assignee_team,
+        ]
+    elif notice.audience == "intake":
+        people = [StaffAccount.area_id == report.village_id, StaffAccount.role == Role.intake_cadre.value]
+    else:
+        people = [
             StaffAccount.department_id == report.department_id,
             StaffAccount.role == Role.department_staff.value,
-            StaffAccount.is_active.is_(True),
-        )
+        ]
+    staff_ids = await session.scalars(
+        select(StaffAccount.id).where(*people, StaffAccount.is_active.is_(True)).order_by(StaffAccount.id)
     )
     return [(None, sid, f"{notice.dedupe_key}:s{sid}") for sid in staff_ids]
 

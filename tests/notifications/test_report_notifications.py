@@ -114,3 +114,52 @@ async def test_outbox_rows_roll_back_with_the_change_that_caused_them(session):
     assert len(await _rows(session, report_id)) == 1
     await savepoint.rollback()
     assert await _rows(session, report_id) == []
+
+
+async def _told(session, report_id, kind):
+    rows = await _rows(session, report_id)
+    return sorted((r.staff_id, r.dedupe_key.split(":")[0]) for r in rows if r.kind == kind and r.staff_id)
+
+
+async def test_work_handed_to_a_team_or_back_to_a_department_tells_each_of_them(session):
+    c, cadre, _, _, report = await _world(session)
+    techs = [
+        await factories.staff(session, role="handler", area=c.village, team="technician") for _ in range(2)
+    ]
+    await factories.staff(session, role="handler", area=c.village, team="volunteer")  # another team
+    await factories.staff(session, role="handler", area=c.other_village, team="technician")  # elsewhere
+    await factories.staff(session, role="handler", area=c.village, team="technician", active=False)
+    await _act(session, report, Action.accept, cadre)
+    await _act(session, report, Action.assign, cadre, assignee_team="technician")
+    assert await _told(session, report.id, "assigned") == sorted((t.id, "assigned") for t in techs)
+
+    second = await factories.report(session, village=c.village)
+    dept = await factories.staff(session, role="department_staff", area=c.town, department=c.department)
+    await _act(session, second, Action.accept, cadre)
+    await _act(session, second, Action.escalate, cadre, department_id=c.department.id)
+    await _act(session, second, Action.start, dept)
+    await _act(session, second, Action.resolve, dept, result="已处理")
+    await _act(session, second, Action.reopen, cadre, reason="群众反映未修好")
+    assert await _told(session, second.id, "assigned") == [(dept.id, "assigned")]  # the reopened case
+    assert await _told(session, second.id, "escalated") == [(dept.id, "escalated")]
+
+
+async def test_a_forwarded_alert_tells_the_department_and_an_approved_bounce_the_intake_cadres(session):
+    c, cadre, handler, _, _ = await _world(session)
+    dept = await factories.staff(session, role="department_staff", area=c.town, department=c.department)
+    alert = await factories.report(session, village=c.village, category_code="safety_hazard")
+    await _act(session, alert, Action.acknowledge, cadre)
+    await _act(session, alert, Action.forward, cadre, department_id=c.department.id)
+    assert await _told(session, alert.id, "escalated") == [(dept.id, "forwarded")]
+    row = next(r for r in await _rows(session, alert.id) if r.staff_id == dept.id)
+    assert row.payload["unit"] == "村(社区)转办"
+
+    problem = await factories.report(session, village=c.village)
+    secretary = await factories.staff(session, role="village_secretary", area=c.village)
+    await _act(session, problem, Action.accept, cadre)
+    await _act(session, problem, Action.assign, cadre, assignee_staff_id=handler.id)
+    await _act(session, problem, Action.bounce_back, handler, reason="不属于本村职责")
+    await _act(session, problem, Action.approve_bounce, secretary)
+    assert await _told(session, problem.id, "assigned") == sorted(
+        [(handler.id, "assigned"), (cadre.id, "rearrange")]
+    )
