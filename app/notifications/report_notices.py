@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from app.notifications.kinds import Kind
 from app.reports.models import Report
@@ -56,7 +57,16 @@ def _payload(report: Report, now: datetime, **extra: Any) -> dict[str, Any]:
     return payload
 
 
-def notices_for(report: Report, action: Action, *, now: datetime) -> list[Notice]:
+def _progress_note(report: Report, action: Action, tz: ZoneInfo | None) -> str:
+    if action is Action.approve_extension and tz is not None and report.resolve_due_at is not None:
+        # The reporter is told the new date itself (18 characters: within a template's 20).
+        local = report.resolve_due_at.astimezone(tz)
+        return f"办理时限已延期至{local.month}月{local.day}日{local:%H:%M}"
+    return _PROGRESS_NOTES[action]
+
+
+def notices_for(report: Report, action: Action, *, now: datetime, tz: ZoneInfo | None = None) -> list[Notice]:
+    """`tz`: the county's, for dates in the notes (without it an extension's note names no date)."""
     rid, version = report.id, report.version
     notices: list[Notice] = []
     to_reporter = report.reporter_villager_id is not None
@@ -69,7 +79,7 @@ def notices_for(report: Report, action: Action, *, now: datetime) -> list[Notice
         payload = _payload(report, now, note="已办结，请评价", result=(report.result_summary or "")[:100])
         notices.append(Notice(Kind.resolved, "reporter", f"resolved:{rid}:{report.reopen_count}", payload))
     elif action in _PROGRESS_NOTES and to_reporter:
-        payload = _payload(report, now, note=_PROGRESS_NOTES[action])
+        payload = _payload(report, now, note=_progress_note(report, action, tz))
         notices.append(Notice(Kind.progress, "reporter", f"progress:{rid}:v{version}", payload))
 
     reassigned = action in (Action.assign, Action.reopen) or (

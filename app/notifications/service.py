@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, String, Table, bindparam, func, select
 from sqlalchemy import cast as sql_cast
@@ -159,11 +160,11 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[OutboxMessage],
 
 
 async def on_report_transition(
-    session: AsyncSession, *, report: Report, action: Action, now: datetime
+    session: AsyncSession, *, report: Report, action: Action, now: datetime, tz: ZoneInfo | None = None
 ) -> int:
     """The outbox rows a lifecycle step causes (see report_notices); returns how many were written."""
     written = 0
-    for notice in report_notices.notices_for(report, action, now=now):
+    for notice in report_notices.notices_for(report, action, now=now, tz=tz):
         for villager_id, staff_id, key in await _recipients(session, report, notice):
             written += await enqueue(
                 session,

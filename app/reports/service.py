@@ -191,7 +191,7 @@ async def perform_action(
         at=now,
         details={"from": previous, "to": report.status, **{k: _jsonable(v) for k, v in params.items()}},
     )
-    await notifications_service.on_report_transition(session, report=report, action=action, now=now)
+    await notifications_service.on_report_transition(session, report=report, action=action, now=now, tz=tz)
     await points_awarding.on_report_transition(
         session, report=report, action=action, now=now, actor=actor, tz=tz, params=params
     )

@@ -163,3 +163,19 @@ async def test_a_forwarded_alert_tells_the_department_and_an_approved_bounce_the
     assert await _told(session, problem.id, "assigned") == sorted(
         [(handler.id, "assigned"), (cadre.id, "rearrange")]
     )
+
+
+async def test_an_approved_extension_tells_the_reporter_the_new_date(session):
+    from datetime import timedelta
+
+    c, cadre, handler, reporter, report = await _world(session)
+    secretary = await factories.staff(session, role="village_secretary", area=c.village)
+    await _act(session, report, Action.accept, cadre)
+    await _act(session, report, Action.assign, cadre, assignee_staff_id=handler.id)
+    await _act(session, report, Action.start, handler)
+    until = NOW + timedelta(days=3, hours=8)  # 6 December, 18:00 in Asia/Shanghai
+    await _act(session, report, Action.request_extension, handler, until=until, reason="需等待配件")
+    await _act(session, report, Action.approve_extension, secretary)
+    [told] = [r for r in await _rows(session, report.id) if r.kind == "progress"]
+    assert (told.villager_id, told.payload["note"]) == (reporter.id, "办理时限已延期至12月6日18:00")
+    assert len(told.payload["note"]) <= 20  # a template's thing field
