@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
-from app.core.errors import NotFound
+from app.analysis.periods import parse_period
+from app.core.errors import InvalidInput, NotFound
 from app.http.deps import CurrentStaffContext, NowDep, SessionDep, SettingsDep, allow
 from app.people.models import Role
 from app.people.scope import report_condition
@@ -89,6 +90,55 @@ async def list_orders(
         stmt = stmt.where(SupervisionOrder.status == status)
     orders = (await session.scalars(stmt.order_by(SupervisionOrder.id.desc()).limit(limit))).all()
     return [await _order_out(session, o) for o in orders]
+
+
+class SupervisionCounts(BaseModel):
+    period: str | None  # the period asked for, or None for all time
+    orders: int  # key supervision orders opened (重点督办)
+    closed: int  # of those, closed
+    open: int
+    by_method: dict[str, int]  # acts of supervision in the period: system, phone, on_site
+
+
+@router.get("/counts", response_model=SupervisionCounts)
+async def supervision_counts(
+    staff: Supervisors,
+    session: SessionDep,
+    settings: SettingsDep,
+    period: Annotated[
+        str | None, Query(min_length=6, max_length=10, description="2026-W48, 2026-11, 2026-Q4")
+    ] = None,
+) -> SupervisionCounts:
+    """The supervision figures of the staff's area: orders opened in the period (and how many of them
+    are closed now), and the acts of supervision recorded in it, by method."""
+    in_scope = select(Report.id).where(report_condition(staff.scope))
+    opened: list[ColumnElement[bool]] = [SupervisionOrder.report_id.in_(in_scope)]
+    acts: list[ColumnElement[bool]] = [
+        SupervisionRecord.order_id.in_(select(SupervisionOrder.id).where(*opened))
+    ]
+    if period is not None:
+        try:
+            bounds = parse_period(period)
+        except ValueError as exc:
+            raise InvalidInput(f"period：{exc}", field="period") from None
+        start, end = bounds.start_at(settings.tz), bounds.end_at(settings.tz)
+        opened += [SupervisionOrder.opened_at >= start, SupervisionOrder.opened_at < end]
+        acts += [SupervisionRecord.at >= start, SupervisionRecord.at < end]
+    row = (
+        await session.execute(
+            select(
+                func.count(SupervisionOrder.id),
+                func.count(SupervisionOrder.id).filter(SupervisionOrder.status == "closed"),
+            ).where(*opened)
+        )
+    ).one()
+    methods = dict.fromkeys(("system", "phone", "on_site"), 0)
+    by_method = select(SupervisionRecord.method, func.count()).where(*acts).group_by(SupervisionRecord.method)
+    methods.update({method: int(n) for method, n in (await session.execute(by_method)).all()})
+    orders, closed = int(row[0]), int(row[1])
+    return SupervisionCounts(
+        period=period, orders=orders, closed=closed, open=orders - closed, by_method=methods
+    )
 
 
 @router.post("/orders", response_model=OrderOut, status_code=201)

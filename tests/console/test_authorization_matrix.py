@@ -61,6 +61,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         lambda w: ("POST", f"{R}/{w.ids['report']}/key-supervision", {"json": {"reason": "反复反映"}}),
     ),
     ("GET", f"{S}/orders"): Entry(SUPERVISORS, EVERYONE - SUPERVISORS, lambda w: ("GET", f"{S}/orders", {})),
+    ("GET", f"{S}/counts"): Entry(SUPERVISORS, EVERYONE - SUPERVISORS, lambda w: ("GET", f"{S}/counts", {})),
     ("POST", f"{S}/orders"): Entry(
         {"admin", "sup_county", "sup_town"},
         EVERYONE - SUPERVISORS,

@@ -204,3 +204,51 @@ async def test_special_ledger_is_made_of_reports_in_scope_and_pushed_once(setup,
     ]
     again = await client.post(f"/api/v1/supervision/ledgers/{ledger['id']}/push", headers=h["sup"])
     assert again.status_code == 409
+
+
+async def test_the_supervision_counts_of_an_area_and_a_period(setup, client, session):
+    """Orders opened in the period (and closed since), acts of supervision in it by method."""
+    from app.supervision import service as supervision_service
+
+    c, first, h, _ = setup
+    sup = Actor(kind="staff", id=None)
+    november = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+    december = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    far = await factories.report(session, village=c.other_village)  # another town's
+    orders = []
+    for report, at in (
+        (first, november),
+        (await factories.report(session, village=c.village), december),
+        (far, december),
+    ):
+        if report is not first:  # the setup's is accepted and assigned already
+            await _walk(session, report, (Action.accept, {}))
+        orders.append(
+            await supervision_service.open_order(
+                session, report=report, reason="超期", due_at=at + timedelta(days=3), actor=sup, now=at
+            )
+        )
+    for method in ("phone", "phone", "on_site"):
+        await supervision_service.add_record(
+            session, order=orders[0], method=method, findings="督导", actor=sup, now=november
+        )
+    await supervision_service.add_record(
+        session, order=orders[1], method="system", findings="提醒", actor=sup, now=december
+    )
+    await supervision_service.close_order(session, order=orders[0], result="已解决", actor=sup, now=december)
+    await session.flush()
+
+    whole = (await client.get("/api/v1/supervision/counts", headers=h["sup"])).json()
+    assert whole == {
+        "period": None,
+        "orders": 2,  # not the other town's
+        "closed": 1,
+        "open": 1,
+        "by_method": {"system": 1, "phone": 2, "on_site": 1},
+    }
+    nov = (await client.get("/api/v1/supervision/counts?period=2026-11", headers=h["sup"])).json()
+    assert (nov["orders"], nov["closed"], nov["by_method"]) == (1, 1, {"system": 0, "phone": 2, "on_site": 1})
+    far_town = (await client.get("/api/v1/supervision/counts", headers=h["far"])).json()
+    assert (far_town["orders"], far_town["by_method"]["system"]) == (1, 0)
+    bad = await client.get("/api/v1/supervision/counts?period=2026-13", headers=h["sup"])
+    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "period"
