@@ -53,7 +53,9 @@ NOTICES: dict[Rung, tuple[Notice, ...]] = {
         Notice(Audience.village_secretary, Kind.sla_warning, "有反映超时未受理，请督促常职干部"),
     ),
     Rung.remind_resolve: (Notice(Audience.holders, Kind.sla_warning, "即将超过办理时限，请及时办结并反馈"),),
+    # The ladder's second step (DOMAIN.md): the village secretary answers for the village's work too.
     Rung.town: (
+        Notice(Audience.village_secretary, Kind.escalated, "超过办理时限未办结，已上报镇(街道)"),
         Notice(Audience.town_supervisors, Kind.escalated, "超过办理时限未办结"),
         Notice(Audience.department_staff, Kind.escalated, "超过办理时限未办结"),
     ),
@@ -71,7 +73,7 @@ def timeline_message(rung: Rung, limits: SlaLimits, *, has_department: bool) -> 
         return f"超过受理时限（{limits.respond_minutes}分钟）未受理，已提醒常职干部并告知村(社区)书记"
     if rung is Rung.town:
         to = "镇(街道)综治中心和承办职能部门" if has_department else "镇(街道)综治中心"
-        return f"超过办理时限（{limits.handle_hours}小时）未办结，已上报{to}"
+        return f"超过办理时限（{limits.handle_hours}小时）未办结，已告知村(社区)书记并上报{to}"
     return None
 
 

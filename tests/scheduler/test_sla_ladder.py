@@ -39,7 +39,7 @@ async def test_a_report_climbs_each_rung_exactly_once(session, database, setting
     await act(session, report, Action.assign, at=NOW + HOUR, assignee_staff_id=v.handler.id)
     assert (await run(database, settings, "sla-scan", NOW + 24 * HOUR - MIN)).counts == quiet
     town = await run(database, settings, "sla-scan", NOW + 24 * HOUR)
-    assert town.counts == {**quiet, "town": 1, "notified": 1}
+    assert town.counts == {**quiet, "town": 1, "notified": 2}  # the village secretary and the town
     await session.refresh(report)
     assert report.escalation_level == 1
     assert (await run(database, settings, "sla-scan", NOW + 30 * HOUR)).counts == quiet
@@ -57,6 +57,7 @@ async def test_a_report_climbs_each_rung_exactly_once(session, database, setting
     assert await outbox(session, report) == [
         ("sla_warning", v.cadre.id),
         ("sla_warning", v.secretary.id),
+        ("escalated", v.secretary.id),  # the handling limit: the village secretary, then the town
         ("escalated", v.town_supervisor.id),  # no department yet: the town supervisor decides where it goes
         ("supervision_order", v.handler.id),  # the order tells who answers for the report
         ("supervision_order", v.county_supervisor.id),
@@ -117,6 +118,7 @@ async def test_escalated_twice_opens_the_county_order_before_48_hours(session, d
     result = await run(database, settings, "sla-scan", NOW + 24 * HOUR)
     assert (result.counts["town"], result.counts["county"]) == (1, 1)
     assert await outbox(session, report) == [
+        ("escalated", v.secretary.id),
         ("escalated", v.town_supervisor.id),
         ("escalated", v.dept_staff.id),  # the report's department hears it too
         ("supervision_order", v.dept_staff.id),
@@ -185,7 +187,7 @@ async def test_a_scheduler_stopped_for_three_hours_catches_up_in_one_pass(
 
     # Down from NOW until NOW + 3 h; the first pass after it does everything that fell due, once.
     back = await run(database, settings, "sla-scan", NOW + 3 * HOUR)
-    assert back.counts == {"respond": 3, "town": 2, "county": 1, "notified": 2 * 3 + 1 * 2 + 1}
+    assert back.counts == {"respond": 3, "town": 2, "county": 1, "notified": 2 * 3 + 2 * 2 + 1}
     assert {r for r, _ in await rungs(session, crosses_all)} == {"respond", "town", "county"}
     assert {r for r, _ in await rungs(session, crosses_two)} == {"respond", "town"}
     assert {r for r, _ in await rungs(session, crosses_one)} == {"respond"}

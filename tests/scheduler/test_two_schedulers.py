@@ -126,12 +126,12 @@ async def test_two_processes_never_take_a_step_twice(fresh_db, mode):
                 ).all()
             )
             assert timeline == {"sla_respond": unreviewed, "sla_town": total, "key_supervision": total}
-            # cadre + secretary per unreviewed report; the town supervisor for each, plus the department
-            # for the escalated ones; the county supervisor per order.
+            # cadre + secretary per unreviewed report; the secretary and the town supervisor for each,
+            # plus the department for the escalated ones; the county supervisor per order.
             sent = await session.scalar(
                 select(func.count()).select_from(Notification).where(Notification.dedupe_key.like("sla:%"))
             )
-            assert sent == 2 * unreviewed + total + escalated + total
+            assert sent == 2 * unreviewed + 2 * total + escalated + total
             assert done["notified"] == sent
     finally:
         await database.dispose()
