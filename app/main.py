@@ -13,6 +13,7 @@ from app.console import actions as console_actions
 from app.console import analysis_reports as console_analysis_reports
 from app.console import audit as console_audit
 from app.console import auth as console_auth
+from app.console import filing as console_filing
 from app.console import handler_pool as console_handler_pool
 from app.console import indicators as console_indicators
 from app.console import jobs as console_jobs
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     application.include_router(console_auth.router)
     application.include_router(console_reports.router)
     application.include_router(console_actions.router)
+    application.include_router(console_filing.router)
     application.include_router(console_notifications.router)
     application.include_router(console_supervision.router)
     application.include_router(console_staff.router)

@@ -84,7 +84,7 @@ async def _village_and_grids(session: SessionDep, village_id: int) -> set[int]:
     return {village_id, *grids}
 
 
-async def _attach_media(session: SessionDep, report: Report, media_ids: list[int], purpose: str) -> None:
+async def attach_media(session: SessionDep, report: Report, media_ids: list[int], purpose: str) -> None:
     if not media_ids:
         return
     found = (await session.scalars(select(Media).where(Media.id.in_(media_ids)))).all()
@@ -139,7 +139,7 @@ async def perform(
         **params,
     )
     if action in (Action.add_progress, Action.resolve):
-        await _attach_media(
+        await attach_media(
             session, report, body.media_ids, "progress" if action is Action.add_progress else "result"
         )
     await session.commit()

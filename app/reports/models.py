@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.areas.models import Area
@@ -40,6 +40,15 @@ class Report(TimestampMixin, Base):
         Index("ix_reports_village_status", "village_id", "status"),
         Index("ix_reports_status_respond_due", "status", "respond_due_at"),
         Index("ix_reports_status_resolve_due", "status", "resolve_due_at"),
+        # A staff filing's Idempotency-Key (migration 20261204_0013).
+        Index(
+            "uq_reports_staff_client_key",
+            "reporter_staff_id",
+            "client_key",
+            unique=True,
+            postgresql_where=text("client_key IS NOT NULL"),
+            sqlite_where=text("client_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +71,8 @@ class Report(TimestampMixin, Base):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     reporter_villager_id: Mapped[int | None] = mapped_column(ForeignKey("villagers.id"), index=True)
     reporter_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"))
+    # The Idempotency-Key a staff member filed it under (console filing); villagers' keys are elsewhere.
+    client_key: Mapped[str | None] = mapped_column(String(64))
 
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     submitted_at: Mapped[datetime] = mapped_column()

@@ -37,6 +37,16 @@ S = "/api/v1/supervision"
 MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", f"{R}"): Entry(EVERYONE, set(), lambda w: ("GET", R, {})),
     ("GET", f"{R}/counts"): Entry(EVERYONE, set(), lambda w: ("GET", f"{R}/counts", {})),
+    # Village staff file in their own village (no Idempotency-Key here: 422 past authorization).
+    ("POST", f"{R}"): Entry(
+        {"secretary", "cadre", "grid", "secretary_far", "cadre_far", "grid_far"},
+        EVERYONE - {"secretary", "cadre", "grid", "secretary_far", "cadre_far", "grid_far"},
+        lambda w: (
+            "POST",
+            R,
+            {"json": {"kind": "problem", "category": "public_facilities", "description": "x"}},
+        ),
+    ),
     ("GET", f"{R}/export.xlsx"): Entry(
         EVERYONE - {"grid", "handler", "grid_far", "handler_far"},
         {"grid", "handler", "grid_far", "handler_far"},
