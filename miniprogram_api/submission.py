@@ -27,11 +27,7 @@ from miniprogram_api.schemas import ReportIn
 
 
 async def _category(session: AsyncSession, body: ReportIn, reference: ReferenceData) -> CategoryRef:
-    category = await reference.category_by_code(session, body.category)
-    if category is None or not category.is_active:
-        raise InvalidInput("所选类别不存在", field="category")
-    if category.kind != body.kind:
-        raise InvalidInput("所选类别不属于该类型", field="category")
+    category = await reports_service.category_for(session, reference, code=body.category, kind=body.kind)
     if body.topic is not None and await session.get(Topic, body.topic) is None:
         raise InvalidInput("所选话题不存在", field="topic")
     return category

@@ -76,11 +76,7 @@ async def file_report(
     grid_id = body.grid_id
     if grid_id is None and staff.scope.area_level == "grid":
         grid_id = staff.scope.area_id
-    category = await reference.category_by_code(session, body.category)
-    if category is None or not category.is_active:
-        raise InvalidInput("所选类别不存在", field="category")
-    if category.kind != body.kind:
-        raise InvalidInput("所选类别不属于该类型", field="category")
+    category = await reports_service.category_for(session, reference, code=body.category, kind=body.kind)
     location = body.location
     report = await reports_service.submit_report(
         session,

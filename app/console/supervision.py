@@ -112,9 +112,11 @@ async def supervision_counts(
     """The supervision figures of the staff's area: orders opened in the period (and how many of them
     are closed now), and the acts of supervision recorded in it, by method."""
     in_scope = select(Report.id).where(report_condition(staff.scope))
-    opened: list[ColumnElement[bool]] = [SupervisionOrder.report_id.in_(in_scope)]
+    in_area = SupervisionOrder.report_id.in_(in_scope)
+    # Acts count by when they were done, on any order of the area (one opened before the period too).
+    opened: list[ColumnElement[bool]] = [in_area]
     acts: list[ColumnElement[bool]] = [
-        SupervisionRecord.order_id.in_(select(SupervisionOrder.id).where(*opened))
+        SupervisionRecord.order_id.in_(select(SupervisionOrder.id).where(in_area))
     ]
     if period is not None:
         try:

@@ -45,6 +45,7 @@ REPORT_COLUMNS = (
     "resolve_due_at",
     "held_for_review",
 )
+_GIVEN = frozenset(REPORT_COLUMNS)
 _STAMPED = (*REPORT_COLUMNS, "created_at", "updated_at")
 # Inside WITH, SQLAlchemy renders the columns' Python defaults but gives them no values: they are
 # given here, from the model (is_public, version, …).
@@ -82,7 +83,7 @@ def insert_submitted_event(report_id: ColumnElement[Any]) -> Any:
 
 def params(values: dict[str, Any], *, actor: Actor, now: datetime) -> dict[str, Any]:
     """The parameters of both parts, for `values` from `service.report_values`."""
-    if values.keys() != set(REPORT_COLUMNS):
+    if values.keys() != _GIVEN:
         raise ValueError(f"report values do not match the statement's columns: {sorted(values)}")
     event = {"t_at": now, "t_actor_type": actor.kind, "t_actor_id": actor.id, "t_message": SUBMITTED_MESSAGE}
     return {**{f"r_{k}": v for k, v in values.items()}, "r_created_at": now, "r_updated_at": now, **event}

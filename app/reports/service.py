@@ -22,7 +22,7 @@ from app.categories.models import Category
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.notifications import service as notifications_service
 from app.points import awarding as points_awarding
-from app.reference.cache import ReferenceData
+from app.reference.cache import CategoryRef, ReferenceData
 from app.reports import ledger, workflow
 from app.reports.models import Report, TimelineEvent
 from app.reports.sla import SlaLimits, initial_deadlines
@@ -62,6 +62,18 @@ async def submit_report(
     """`reference`: the app's cached categories and areas (without it they are read afresh)."""
     values = await report_values(session, data=data, now=now, reference=reference)
     return await add_report(session, values=values, actor=actor, now=now)
+
+
+async def category_for(
+    session: AsyncSession, reference: ReferenceData, *, code: str, kind: str
+) -> CategoryRef:
+    """The active category of this code and kind, as a report form names it (InvalidInput if not)."""
+    category = await reference.category_by_code(session, code)
+    if category is None or not category.is_active:
+        raise InvalidInput("所选类别不存在", field="category")
+    if category.kind != kind:
+        raise InvalidInput("所选类别不属于该类型", field="category")
+    return category
 
 
 async def report_values(
